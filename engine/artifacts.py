@@ -1,0 +1,102 @@
+"""The backup directory: its files, metadata.json, row_counts.json and the checksummed manifest."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import msgspec
+
+from .config import Compression
+
+METADATA_NAME = "metadata.json"
+ROW_COUNTS_NAME = "row_counts.json"
+SCRIPT_BASENAME = "backup.sql"
+
+
+class FileRecord(msgspec.Struct, frozen=True):
+    name: str
+    size: int
+    sha256: str
+
+
+class Inclusion(msgspec.Struct, frozen=True):
+    """The seed's flags, under the seed's names."""
+
+    include_auth: bool = True
+    include_storage: bool = True
+    include_transient: bool = True
+    include_org_data: bool = True
+    prod_mode: bool = False
+
+
+class Exclusion(msgspec.Struct, frozen=True):
+    table: str
+    what: str  # "schema and data" | "data"
+    why: str
+
+
+class Metadata(msgspec.Struct):
+    version: str
+    timestamp: str
+    backup: Inclusion
+    critical_tables: list[str]
+    transient_tables: list[str]
+    org_schemas: list[str]
+    engine_version: str
+    server_version: str
+    server_version_num: int
+    database: str
+    encoding: str
+    started_at: str
+    finished_at: str
+    compression: Compression
+    jobs: int
+    snapshot_consistent: bool
+    script: str
+    toc: str
+    table_order: list[str]
+    fk_cycles: list[list[str]]
+    excluded: list[Exclusion]
+    warnings: list[str]
+    files: list[FileRecord]
+
+
+def script_name(compression: Compression) -> str:
+    return SCRIPT_BASENAME + compression.suffix
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def file_records(directory: Path, exclude: set[str]) -> list[FileRecord]:
+    """Size and sha256 of every file under the directory (sorted), except the named ones."""
+    records = []
+    for path in sorted(p for p in directory.rglob("*") if p.is_file()):
+        name = path.relative_to(directory).as_posix()
+        if name not in exclude:
+            records.append(FileRecord(name, path.stat().st_size, sha256_file(path)))
+    return records
+
+
+def write_json(path: Path, value) -> None:
+    """Pretty JSON, written once: never over an existing file."""
+    data = msgspec.json.format(msgspec.json.encode(value), indent=2) + b"\n"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+
+
+def read_metadata(directory: Path) -> Metadata:
+    return msgspec.json.decode((directory / METADATA_NAME).read_bytes(), type=Metadata)
+
+
+def qualified_plain(schema: str, name: str) -> str:
+    """The `schema.table` spelling of the seed's files (unquoted, as a label)."""
+    return f"{schema}.{name}"

@@ -1,0 +1,179 @@
+"""One backup, end to end: snapshot -> catalog -> plan -> parallel COPY -> script -> manifest -> rename.
+
+Everything is written under a hidden temporary directory next to the final one; only a
+complete backup, whose every file is checksummed in metadata.json, is renamed into place.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import msgspec
+
+from . import __version__
+from .artifacts import (
+    METADATA_NAME, ROW_COUNTS_NAME, Exclusion, Inclusion, Metadata, file_records, qualified_plain,
+    script_name, write_json,
+)
+from .catalog import read_catalog
+from .config import BackupOptions
+from .errors import BackupError
+from .plan import Entry, Plan, build_plan
+from .script import TOC_NAME, Part, ScriptWriter, Toc, write_toc
+from .selection import Chosen, choose
+from .snapshot import Lead
+from .stream import CopyTask, TaskResult, part_path, run_tasks, split_ranges
+
+
+class BackupResult(msgspec.Struct):
+    directory: Path
+    metadata: Metadata
+    row_counts: dict[str, int]
+    seconds: float
+
+
+def timestamp_now() -> str:
+    return datetime.now().strftime("%Y%m%d_%H%M%S")
+
+
+def _iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts, timezone.utc).isoformat(timespec="seconds")
+
+
+def run_backup(options: BackupOptions, log=None) -> BackupResult:
+    log = log or (lambda message: print(message, file=sys.stderr))
+    started = time.time()
+    output = Path(options.output_dir)
+    output.mkdir(parents=True, exist_ok=True)
+    stamp = timestamp_now()
+    final = output / stamp
+    if final.exists():
+        raise BackupError(f"{final} already exists; not overwriting it (wait a second and retry)")
+    work = Path(tempfile.mkdtemp(prefix=f".{stamp}.", suffix=".partial", dir=output))
+    os.chmod(work, 0o700)
+    lead = Lead(options.conninfo)
+    try:
+        result = _backup_into(work, stamp, options, lead, started, log)
+        lead.close()
+        if final.exists():
+            raise BackupError(f"{final} appeared while backing up; not overwriting it")
+        os.rename(work, final)
+        result.directory = final
+        return result
+    except BaseException:
+        lead.close()
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+
+
+def _backup_into(work: Path, stamp: str, options: BackupOptions, lead: Lead, started: float, log) -> BackupResult:
+    catalog = read_catalog(lead.conn)
+    plan = build_plan(catalog, include_data=not options.schema_only)
+    chosen = choose(plan, catalog.tables, [s.name for s in catalog.schemas], options.selection)
+    entries = [e for e in plan.entries if _keep(e, chosen, options)]
+    data_tables = [t for t in plan.data_tables
+                   if t.oid not in chosen.excluded_tables and t.oid not in chosen.excluded_data
+                   and not options.schema_only]
+    locked = [(t.schema, t.name) for t in catalog.tables
+              if t.oid not in chosen.excluded_tables and t.relkind in ("r", "p")]
+    lead.lock_tables(locked, options.lock_wait_timeout)
+    log(f"backing up {catalog.database}: {len(entries)} entries, {len(data_tables)} tables with data")
+
+    parts_dir = work / ".parts"
+    parts_dir.mkdir()
+    tasks = _copy_tasks(data_tables, options, parts_dir, lead.server_version)
+    results = run_tasks(tasks, options.conninfo, lead.snapshot, catalog.encoding, options.compression, options.jobs)
+    parts: dict[int, list[Part]] = {}
+    for result in sorted(results, key=lambda r: (r.table_oid, r.part)):
+        parts.setdefault(result.table_oid, []).append(result.result)
+
+    name = script_name(options.compression)
+    writer = ScriptWriter(work / name, options.compression, catalog.encoding)
+    writer.begin(f"PostgreSQL database backup of {catalog.database} by pgbackup {__version__}")
+    row_counts: dict[str, int] = {}
+    for entry in entries:
+        if entry.kind == "TABLE DATA":
+            if entry.table_oid not in parts:
+                continue
+            table_parts = parts[entry.table_oid]
+            writer.data(entry, table_parts)
+            row_counts[qualified_plain(entry.schema, entry.name)] = sum(p.rows for p in table_parts)
+        else:
+            writer.sql(entry, entry.sql)
+    items = writer.end()
+    shutil.rmtree(parts_dir)
+    write_toc(work / TOC_NAME, Toc(1, options.compression, name, catalog.encoding, items))
+    write_json(work / ROW_COUNTS_NAME, row_counts)
+
+    finished = time.time()
+    metadata = _metadata(stamp, options, catalog, plan, chosen, data_tables, started, finished, name,
+                         lead.conn.info.parameter_status("server_version") or "")
+    metadata.files = file_records(work, exclude={METADATA_NAME})
+    write_json(work / METADATA_NAME, metadata)
+    return BackupResult(work, metadata, row_counts, finished - started)
+
+
+def _keep(entry: Entry, chosen: Chosen, options: BackupOptions) -> bool:
+    if options.data_only and entry.section != "data":
+        return False
+    if entry.table_oid is not None:
+        if entry.table_oid in chosen.excluded_tables:
+            return False
+        return not (entry.kind == "TABLE DATA" and entry.table_oid in chosen.excluded_data)
+    schema = entry.name if entry.kind == "SCHEMA" and entry.schema is None else entry.schema
+    if entry.kind in ("EXTENSION",) or entry.key.startswith("pg_extension:"):
+        return not options.selection.tables and not options.selection.schemas
+    if entry.kind in ("COMMENT", "PSQL", "SET") and schema is None:
+        return True
+    return schema not in chosen.excluded_schemas
+
+
+def _copy_tasks(tables, options: BackupOptions, parts_dir: Path, server_version: int) -> list[CopyTask]:
+    """Largest tables first; those above the threshold split into block ranges (TID range scans, 14+)."""
+    tasks = []
+    for table in sorted(tables, key=lambda t: (-t.size_bytes, t.fk_rank)):
+        pieces = 1
+        if server_version >= 140000 and table.size_bytes > options.split_threshold:
+            pieces = min(max(2, options.jobs * 2), -(-table.size_bytes // options.split_threshold))
+        for index, (first, last) in enumerate(split_ranges(table.pages, pieces)):
+            tasks.append(CopyTask(table.oid, table.schema, table.name, table.columns, index, first, last,
+                                  part_path(parts_dir, len(tasks), ".part")))
+    return tasks
+
+
+def _metadata(stamp, options, catalog, plan: Plan, chosen: Chosen, data_tables, started, finished, name,
+              server_version) -> Metadata:
+    names = {t.oid: qualified_plain(t.schema, t.name) for t in catalog.tables}
+    excluded = [Exclusion(names[oid], "schema and data", why) for oid, why in chosen.excluded_tables.items()]
+    excluded += [Exclusion(names[oid], "data", why) for oid, why in chosen.excluded_data.items()]
+    return Metadata(
+        version="2.0",
+        timestamp=stamp,
+        backup=Inclusion(),
+        critical_tables=[],
+        transient_tables=[],
+        org_schemas=[],
+        engine_version=__version__,
+        server_version=server_version,
+        server_version_num=catalog.server_version,
+        database=catalog.database,
+        encoding=catalog.encoding,
+        started_at=_iso(started),
+        finished_at=_iso(finished),
+        compression=options.compression,
+        jobs=options.jobs,
+        snapshot_consistent=True,
+        script=name,
+        toc=TOC_NAME,
+        table_order=[qualified_plain(t.schema, t.name) for t in data_tables],
+        fk_cycles=plan.fk_cycles,
+        excluded=sorted(excluded, key=lambda e: e.table),
+        warnings=chosen.warnings,
+        files=[],
+    )

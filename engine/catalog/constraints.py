@@ -1,0 +1,38 @@
+"""Table constraints and indexes."""
+
+from __future__ import annotations
+
+import psycopg
+from psycopg.rows import args_row
+
+from .model import Constraint, Index
+
+CONSTRAINTS = """
+SELECT co.oid, co.conrelid, co.conname, co.contype::text, pg_catalog.pg_get_constraintdef(co.oid),
+       co.conislocal, co.convalidated, NULLIF(co.conindid, 0)::int8, NULLIF(co.conparentid, 0)::int8,
+       NULLIF(co.confrelid, 0)::int8, pg_catalog.obj_description(co.oid, 'pg_constraint')
+FROM pg_catalog.pg_constraint co
+WHERE co.conrelid = ANY(%s) AND co.contype IN ('c', 'f', 'p', 'u', 'x')
+ORDER BY co.conrelid, co.conname
+"""
+
+INDEXES = """
+SELECT i.indexrelid, i.indrelid, n.nspname, c.relname, pg_catalog.pg_get_indexdef(i.indexrelid),
+       (SELECT co.oid FROM pg_catalog.pg_constraint co
+        WHERE co.conindid = i.indexrelid AND co.conrelid = i.indrelid AND co.contype IN ('p', 'u', 'x')),
+       (SELECT inh.inhparent FROM pg_catalog.pg_inherits inh WHERE inh.inhrelid = i.indexrelid)::int8,
+       i.indisclustered, pg_catalog.obj_description(i.indexrelid, 'pg_class')
+FROM pg_catalog.pg_index i
+JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE i.indrelid = ANY(%s)
+ORDER BY n.nspname, c.relname
+"""
+
+
+def read_constraints(conn: psycopg.Connection, relids: list[int]) -> list[Constraint]:
+    return conn.cursor(row_factory=args_row(Constraint)).execute(CONSTRAINTS, (relids,)).fetchall()
+
+
+def read_indexes(conn: psycopg.Connection, relids: list[int]) -> list[Index]:
+    return conn.cursor(row_factory=args_row(Index)).execute(INDEXES, (relids,)).fetchall()

@@ -1,0 +1,16 @@
+"""SQL fragments shared by the catalog queries: which namespaces and objects are the user's."""
+
+# Schemas pg_dump never dumps: the system's own, TOAST and temporary ones.
+USER_NAMESPACE = (
+    "n.nspname NOT IN ('pg_catalog', 'information_schema')"
+    " AND n.nspname !~ '^pg_toast' AND n.nspname !~ '^pg_temp_'"
+)
+
+
+def not_extension_member(catalog: str, oid_expr: str) -> str:
+    """Objects created by an extension belong to its CREATE EXTENSION, never dumped alone."""
+    return (
+        "NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e"
+        f" WHERE e.classid = 'pg_catalog.{catalog}'::pg_catalog.regclass"
+        f" AND e.objid = {oid_expr} AND e.deptype = 'e')"
+    )

@@ -1,0 +1,22 @@
+"""Functions and procedures (aggregates are rendered differently and read elsewhere)."""
+
+from __future__ import annotations
+
+import psycopg
+from psycopg.rows import args_row
+
+from .filters import USER_NAMESPACE, not_extension_member
+from .model import Function
+
+FUNCTIONS = f"""
+SELECT p.oid, n.nspname, p.proname, pg_catalog.pg_get_userbyid(p.proowner), p.prokind::text,
+       pg_catalog.pg_get_function_identity_arguments(p.oid), pg_catalog.pg_get_functiondef(p.oid),
+       p.proacl::text[], pg_catalog.obj_description(p.oid, 'pg_proc')
+FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+WHERE p.prokind IN ('f', 'p', 'w') AND {USER_NAMESPACE} AND {not_extension_member('pg_proc', 'p.oid')}
+ORDER BY n.nspname, p.proname, 6
+"""
+
+
+def read_functions(conn: psycopg.Connection) -> list[Function]:
+    return conn.cursor(row_factory=args_row(Function)).execute(FUNCTIONS).fetchall()

@@ -1,0 +1,200 @@
+"""Typed records of what the catalog holds; one Struct per object family."""
+
+from __future__ import annotations
+
+from msgspec import Struct
+
+
+class Schema(Struct, frozen=True):
+    oid: int
+    name: str
+    owner: str
+    acl: list[str] | None
+    comment: str | None
+
+
+class Extension(Struct, frozen=True):
+    oid: int
+    name: str
+    schema: str
+    version: str
+    comment: str | None
+
+
+class EnumType(Struct, frozen=True):
+    oid: int
+    schema: str
+    name: str
+    owner: str
+    labels: list[str]
+    acl: list[str] | None
+    comment: str | None
+
+
+class CompositeAttribute(Struct, frozen=True):
+    name: str
+    type: str
+    collation: str | None
+
+
+class CompositeType(Struct, frozen=True):
+    oid: int
+    schema: str
+    name: str
+    owner: str
+    attributes: list[CompositeAttribute]
+    acl: list[str] | None
+    comment: str | None
+
+
+class DomainConstraint(Struct, frozen=True):
+    name: str
+    definition: str
+    validated: bool
+
+
+class Domain(Struct, frozen=True):
+    oid: int
+    schema: str
+    name: str
+    owner: str
+    base_type: str
+    collation: str | None
+    default: str | None
+    notnull: bool
+    constraints: list[DomainConstraint]
+    acl: list[str] | None
+    comment: str | None
+
+
+class Function(Struct, frozen=True):
+    oid: int
+    schema: str
+    name: str
+    owner: str
+    kind: str  # prokind: f function, p procedure, w window (a aggregates are not here)
+    identity_args: str
+    definition: str  # pg_get_functiondef
+    acl: list[str] | None
+    comment: str | None
+
+
+class Column(Struct, frozen=True):
+    attnum: int
+    name: str
+    type: str
+    notnull: bool
+    notnull_name: str | None  # PostgreSQL 18: named NOT NULL constraints
+    default: str | None
+    identity: str  # '' | 'a' (ALWAYS) | 'd' (BY DEFAULT)
+    generated: str  # '' | 's' (STORED) | 'v' (VIRTUAL, 18)
+    collation: str | None
+    is_local: bool
+    storage: str | None  # set only where it differs from the type's default
+    compression: str | None
+    stattarget: int | None
+    options: list[str] | None
+    acl: list[str] | None
+    comment: str | None
+
+
+class Table(Struct, frozen=True):
+    oid: int
+    schema: str
+    name: str
+    relkind: str  # r table, p partitioned, v view, m matview, f foreign table
+    rowtype: int  # reltype: dependencies on the row type are dependencies on the table
+    owner: str
+    persistence: str  # p permanent, u unlogged
+    columns: list[Column]
+    parents: list[int]  # pg_inherits, in inhseqno order
+    partition_key: str | None
+    partition_bound: str | None
+    reloptions: list[str] | None
+    access_method: str | None
+    view_definition: str | None
+    replica_identity: str
+    rls_enabled: bool
+    rls_forced: bool
+    of_type: str | None
+    pages: int
+    size_bytes: int
+    acl: list[str] | None
+    comment: str | None
+
+
+class Constraint(Struct, frozen=True):
+    oid: int
+    table_oid: int
+    name: str
+    contype: str  # c check, f foreign key, p primary key, u unique, x exclusion, t trigger
+    definition: str
+    is_local: bool
+    validated: bool
+    index_oid: int | None
+    parent_oid: int | None  # conparentid: constraint of a partitioned parent
+    ref_table_oid: int | None
+    comment: str | None
+
+
+class Index(Struct, frozen=True):
+    oid: int
+    table_oid: int
+    schema: str
+    name: str
+    definition: str
+    constraint_oid: int | None
+    parent_oid: int | None  # the partitioned index this one is attached to
+    clustered: bool
+    comment: str | None
+
+
+class Sequence(Struct, frozen=True):
+    oid: int
+    schema: str
+    name: str
+    owner: str
+    data_type: str
+    start: int
+    increment: int
+    minimum: int
+    maximum: int
+    cache: int
+    cycle: bool
+    owned_by_table: int | None
+    owned_by_column: str | None
+    identity: bool
+    last_value: int | None
+    is_called: bool
+    persistence: str
+    acl: list[str] | None
+    comment: str | None
+
+
+class Trigger(Struct, frozen=True):
+    oid: int
+    table_oid: int
+    name: str
+    definition: str
+    enabled: str  # O origin, D disabled, R replica, A always
+    constraint_oid: int | None
+    comment: str | None
+
+
+class Policy(Struct, frozen=True):
+    oid: int
+    table_oid: int
+    name: str
+    permissive: bool
+    command: str
+    roles: list[str]
+    using: str | None
+    with_check: str | None
+    comment: str | None
+
+
+class Dependency(Struct, frozen=True):
+    """One pg_depend edge, identities as 'catalog:oid' keys; subobjects folded into owners."""
+
+    dependent: str
+    referenced: str

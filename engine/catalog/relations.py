@@ -1,0 +1,89 @@
+"""Tables, views, materialized views, foreign tables and their columns; sequences."""
+
+from __future__ import annotations
+
+import psycopg
+from psycopg.rows import args_row
+
+from .filters import USER_NAMESPACE, not_extension_member
+from .model import Column, Sequence, Table
+
+RELATIONS = f"""
+SELECT c.oid, n.nspname, c.relname, c.relkind::text, c.reltype::int8, pg_catalog.pg_get_userbyid(c.relowner), c.relpersistence,
+       ARRAY(SELECT i.inhparent::int8 FROM pg_catalog.pg_inherits i WHERE i.inhrelid = c.oid ORDER BY i.inhseqno),
+       CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END,
+       CASE WHEN c.relispartition THEN pg_catalog.pg_get_expr(c.relpartbound, c.oid) END,
+       c.reloptions,
+       CASE WHEN c.relkind IN ('r', 'p', 'm') THEN am.amname END,
+       CASE WHEN c.relkind IN ('v', 'm') THEN pg_catalog.pg_get_viewdef(c.oid) END,
+       c.relreplident::text, c.relrowsecurity, c.relforcerowsecurity,
+       CASE WHEN c.reloftype <> 0 THEN pg_catalog.format_type(c.reloftype, NULL) END,
+       c.relpages::int8, c.relpages::int8 * pg_catalog.current_setting('block_size')::int8,
+       c.relacl::text[], pg_catalog.obj_description(c.oid, 'pg_class')
+FROM pg_catalog.pg_class c
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam
+WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND {USER_NAMESPACE}
+  AND {not_extension_member('pg_class', 'c.oid')}
+ORDER BY n.nspname, c.relname
+"""
+
+
+def _columns_sql(version: int) -> str:
+    # attcompression arrived in 14; attstattarget became nullable (NULL = default) in 17;
+    # NOT NULL constraints became named pg_constraint rows in 18.
+    compression = "NULLIF(a.attcompression, '')::text" if version >= 140000 else "NULL::text"
+    stattarget = "a.attstattarget::int" if version >= 170000 else "NULLIF(a.attstattarget, -1)::int"
+    notnull_name = (
+        "(SELECT nn.conname FROM pg_catalog.pg_constraint nn WHERE nn.conrelid = a.attrelid"
+        " AND nn.contype = 'n' AND nn.conkey[1] = a.attnum)"
+        if version >= 180000 else "NULL::name"
+    )
+    return f"""
+SELECT a.attrelid, a.attnum, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull,
+       {notnull_name},
+       pg_catalog.pg_get_expr(d.adbin, d.adrelid), a.attidentity::text, a.attgenerated::text,
+       CASE WHEN a.attcollation <> t.typcollation
+            THEN pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(co.collname) END,
+       a.attislocal,
+       CASE WHEN a.attstorage <> t.typstorage THEN a.attstorage::text END,
+       {compression}, {stattarget}, a.attoptions, a.attacl::text[],
+       pg_catalog.col_description(a.attrelid, a.attnum)
+FROM pg_catalog.pg_attribute a
+JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation
+LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace
+WHERE a.attrelid = ANY(%s) AND a.attnum > 0 AND NOT a.attisdropped
+ORDER BY a.attrelid, a.attnum
+"""
+
+
+SEQUENCES = f"""
+SELECT c.oid, n.nspname, c.relname, pg_catalog.pg_get_userbyid(c.relowner),
+       pg_catalog.format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcache,
+       s.seqcycle, d.refobjid::int8, a.attname, COALESCE(d.deptype = 'i', false),
+       pg_catalog.pg_sequence_last_value(c.oid), pg_catalog.pg_sequence_last_value(c.oid) IS NOT NULL,
+       c.relpersistence, c.relacl::text[], pg_catalog.obj_description(c.oid, 'pg_class')
+FROM pg_catalog.pg_sequence s
+JOIN pg_catalog.pg_class c ON c.oid = s.seqrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = c.oid
+     AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.deptype IN ('a', 'i')
+LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+WHERE {USER_NAMESPACE} AND {not_extension_member('pg_class', 'c.oid')}
+ORDER BY n.nspname, c.relname
+"""
+
+
+def read_relations(conn: psycopg.Connection) -> list[Table]:
+    rows = conn.execute(RELATIONS).fetchall()
+    columns: dict[int, list[Column]] = {}
+    sql = _columns_sql(conn.info.server_version)
+    for relid, *fields in conn.execute(sql, ([r[0] for r in rows],)):
+        columns.setdefault(relid, []).append(Column(*fields))
+    return [Table(*row[:7], columns.get(row[0], []), *row[7:]) for row in rows]
+
+
+def read_sequences(conn: psycopg.Connection) -> list[Sequence]:
+    return conn.cursor(row_factory=args_row(Sequence)).execute(SEQUENCES).fetchall()

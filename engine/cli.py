@@ -1,0 +1,135 @@
+"""Command line: argument parsing only. Errors become one line on stderr and a non-zero exit."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from . import __version__
+from .errors import EngineError, UsageError
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, exit 2, like every other usage error
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _connection_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-d", "--dbname", metavar="CONNINFO",
+                        help="connection URI or key=value string (default: DATABASE_URL, then PG* variables)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="pgbackup", description="Pure-Python PostgreSQL backup and restore.")
+    parser.add_argument("--version", action="version", version=f"pgbackup {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    backup = sub.add_parser("backup", help="back up a database into storage/backups/{timestamp}/",
+                            description="Back up a database into a new directory under --output-dir.")
+    _connection_args(backup)
+    seed = backup.add_argument_group("data categories (as backup-db-v2.sh)")
+    seed.add_argument("--no-auth", action="store_true", help="exclude the auth schema")
+    seed.add_argument("--no-storage", action="store_true", help="exclude the storage schema")
+    seed.add_argument("--no-transient", action="store_true",
+                      help="exclude transient data (conversations, tasks, checkpoints)")
+    seed.add_argument("--no-org-data", action="store_true",
+                      help="exclude org-specific data (marketing, legal, engineering, leads)")
+    seed.add_argument("--prod", action="store_true",
+                      help="production mode: essential data only (excludes transient and org data)")
+    engine = backup.add_argument_group("engine")
+    engine.add_argument("-o", "--output-dir", default="storage/backups", help="where backups go (default: %(default)s)")
+    engine.add_argument("-j", "--jobs", type=int, default=2, help="parallel COPY connections (default: %(default)s)")
+    engine.add_argument("-Z", "--compress", default="gzip:6", metavar="METHOD[:LEVEL]",
+                        help="gzip[:1-9], zstd[:1-22] or none (default: %(default)s)")
+    engine.add_argument("--lock-wait-timeout", metavar="TIMEOUT", help="fail if a table lock waits longer")
+    engine.add_argument("--split-threshold-mb", type=int, default=256,
+                        help="split tables larger than this into block ranges (default: %(default)s)")
+    select = backup.add_argument_group("selection (as pg_dump)")
+    select.add_argument("-n", "--schema", action="append", default=[], metavar="PATTERN")
+    select.add_argument("-N", "--exclude-schema", action="append", default=[], metavar="PATTERN")
+    select.add_argument("-t", "--table", action="append", default=[], metavar="PATTERN")
+    select.add_argument("-T", "--exclude-table", action="append", default=[], metavar="PATTERN")
+    select.add_argument("--exclude-table-data", action="append", default=[], metavar="PATTERN")
+    select.add_argument("--strict-names", action="store_true", help="every pattern must match something")
+    select.add_argument("-s", "--schema-only", action="store_true")
+    select.add_argument("-a", "--data-only", action="store_true")
+
+    restore = sub.add_parser("restore", help="restore a backup directory into a database (pure Python)")
+    restore.add_argument("directory", help="a backup directory")
+    _connection_args(restore)
+    restore.add_argument("--single-transaction", action="store_true", help="all or nothing")
+
+    demo = sub.add_parser("demo", help="back up and restore a sample database on a throwaway server")
+    demo.add_argument("-o", "--output-dir", default="storage/backups")
+    demo.add_argument("--server", default=None, help="PostgreSQL major (12-18) or a bin directory (default: 18)")
+    return parser
+
+
+def _backup(args) -> int:
+    from .backup import run_backup  # noqa: PLC0415
+    from .config import BackupOptions, Compression, Selection, resolve_conninfo  # noqa: PLC0415
+
+    if args.jobs < 1:
+        raise UsageError("--jobs must be at least 1")
+    if args.schema_only and args.data_only:
+        raise UsageError("--schema-only and --data-only cannot be used together")
+    selection = Selection(tuple(args.schema), tuple(args.exclude_schema), tuple(args.table),
+                          tuple(args.exclude_table), tuple(args.exclude_table_data), args.strict_names)
+    options = BackupOptions(
+        conninfo=resolve_conninfo(args.dbname), output_dir=args.output_dir, jobs=args.jobs,
+        compression=Compression.parse(args.compress), selection=selection, schema_only=args.schema_only,
+        data_only=args.data_only, lock_wait_timeout=args.lock_wait_timeout,
+        split_threshold=args.split_threshold_mb * 1024 * 1024,
+    )
+    result = run_backup(options)
+    total = sum(result.row_counts.values())
+    print(f"backup written to {result.directory} ({len(result.row_counts)} tables, {total} rows, "
+          f"{result.seconds:.1f}s)")
+    return 0
+
+
+def _restore(args) -> int:
+    from .config import resolve_conninfo  # noqa: PLC0415
+    from .restore import RestoreOptions, run_restore  # noqa: PLC0415
+
+    directory = Path(args.directory)
+    if not directory.is_dir():
+        raise UsageError(f"{directory}: no such backup directory")
+    result = run_restore(directory, RestoreOptions(resolve_conninfo(args.dbname), args.single_transaction))
+    print(f"restored {result.entries} entries, {sum(result.rows.values())} rows into the target")
+    return 0
+
+
+def _demo(args) -> int:
+    from .demo import run_demo  # noqa: PLC0415
+
+    return run_demo(Path(args.output_dir), args.server)
+
+
+COMMANDS = {"backup": _backup, "restore": _restore, "demo": _demo}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in argv
+    os.umask(0o077)  # every file we write is readable by its owner only
+    try:
+        args = build_parser().parse_args(argv)
+        return COMMANDS[args.command](args)
+    except EngineError as exc:
+        if debug:
+            raise
+        print(f"pgbackup: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("pgbackup: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - one line, never a traceback, unless --debug
+        if debug:
+            raise
+        print(f"pgbackup: internal error: {type(exc).__name__}: {' '.join(str(exc).split())} "
+              f"(run with --debug for details)", file=sys.stderr)
+        return 70

@@ -1,0 +1,96 @@
+"""Connection settings and the options of one backup, as typed records."""
+
+from __future__ import annotations
+
+import os
+
+import msgspec
+import psycopg
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from .errors import ConnectionFailed, UsageError
+
+COMPRESSIONS = ("gzip", "zstd", "none")
+
+
+class Compression(msgspec.Struct, frozen=True):
+    method: str = "gzip"
+    level: int = 6
+
+    @property
+    def suffix(self) -> str:
+        return {"gzip": ".gz", "zstd": ".zst", "none": ""}[self.method]
+
+    @classmethod
+    def parse(cls, text: str) -> "Compression":
+        """`gzip`, `gzip:9`, `zstd:3`, `none`, as pg_dump's --compress spells them."""
+        method, _, level = text.partition(":")
+        if method not in COMPRESSIONS:
+            raise UsageError(f"--compress: unknown method {method!r} (use gzip, zstd or none)")
+        if method == "none":
+            return cls("none", 0)
+        default = 6 if method == "gzip" else 3
+        try:
+            value = int(level) if level else default
+        except ValueError:
+            raise UsageError(f"--compress: level {level!r} is not a number") from None
+        bounds = (1, 9) if method == "gzip" else (1, 22)
+        if not bounds[0] <= value <= bounds[1]:
+            raise UsageError(f"--compress: {method} level must be {bounds[0]}-{bounds[1]}")
+        return cls(method, value)
+
+
+class Selection(msgspec.Struct, frozen=True):
+    """pg_dump-style object selection, plus the product's category switches."""
+
+    schemas: tuple[str, ...] = ()
+    exclude_schemas: tuple[str, ...] = ()
+    tables: tuple[str, ...] = ()
+    exclude_tables: tuple[str, ...] = ()
+    exclude_table_data: tuple[str, ...] = ()
+    strict_names: bool = False
+
+
+class BackupOptions(msgspec.Struct, frozen=True):
+    conninfo: str
+    output_dir: str = "storage/backups"
+    jobs: int = 2
+    compression: Compression = Compression()
+    selection: Selection = Selection()
+    schema_only: bool = False
+    data_only: bool = False
+    lock_wait_timeout: str | None = None
+    # Tables larger than this many bytes are copied in block ranges by several workers.
+    split_threshold: int = 256 * 1024 * 1024
+
+
+def resolve_conninfo(dbname: str | None) -> str:
+    """Like psql: an explicit -d (URI or key=value), else DATABASE_URL, else libpq's PG* variables."""
+    source = dbname or os.environ.get("DATABASE_URL") or ""
+    try:
+        params = conninfo_to_dict(source)
+    except psycopg.ProgrammingError as exc:
+        raise UsageError(f"invalid connection string: {_scrub(str(exc))}") from None
+    if not source and not any(key in os.environ for key in ("PGHOST", "PGDATABASE", "PGPORT", "PGUSER", "PGSERVICE")):
+        raise UsageError("no database given: use -d/--dbname, DATABASE_URL, or the PG* variables")
+    return make_conninfo(**params)
+
+
+def describe(conninfo: str) -> str:
+    """A printable name for a connection: never includes the password."""
+    params = conninfo_to_dict(conninfo)
+    host = params.get("host") or os.environ.get("PGHOST") or "local socket"
+    db = params.get("dbname") or os.environ.get("PGDATABASE") or params.get("user") or ""
+    return f"{db}@{host}"
+
+
+def _scrub(message: str) -> str:
+    return message.split("password")[0].rstrip(" :=") if "password" in message else message
+
+
+def connect(conninfo: str, **kwargs) -> psycopg.Connection:
+    try:
+        return psycopg.connect(conninfo, **kwargs)
+    except psycopg.OperationalError as exc:
+        text = " ".join(str(exc).split())
+        raise ConnectionFailed(f"cannot connect to {describe(conninfo)}: {_scrub(text)}") from None

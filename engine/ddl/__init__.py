@@ -1,0 +1,1 @@
+"""Rendering: catalog records to SQL text, every name quoted by one helper."""

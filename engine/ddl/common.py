@@ -1,0 +1,72 @@
+"""Statements every object kind shares: owner, comment, privileges."""
+
+from __future__ import annotations
+
+import re
+
+from .quoting import ident, literal
+
+PRIVILEGES = {
+    "r": "SELECT", "w": "UPDATE", "a": "INSERT", "d": "DELETE", "D": "TRUNCATE",
+    "x": "REFERENCES", "t": "TRIGGER", "X": "EXECUTE", "U": "USAGE", "C": "CREATE",
+    "c": "CONNECT", "T": "TEMPORARY", "m": "MAINTAIN", "s": "SET", "A": "ALTER SYSTEM",
+}
+
+_ACLITEM = re.compile(r'^((?:"(?:[^"]|"")*"|[^=])*)=([A-Za-z*]*)/(.*)$')
+
+
+def owner_to(kind: str, target: str, owner: str) -> str:
+    return f"ALTER {kind} {target} OWNER TO {ident(owner)};\n"
+
+
+def comment_on(kind: str, target: str, comment: str | None) -> str:
+    if comment is None:
+        return ""
+    return f"COMMENT ON {kind} {target} IS {literal(comment)};\n"
+
+
+def _unquote_role(text: str) -> str:
+    if text.startswith('"') and text.endswith('"'):
+        return text[1:-1].replace('""', '"')
+    return text
+
+
+def parse_aclitem(item: str) -> tuple[str | None, list[tuple[str, bool]], str]:
+    """'grantee=privs/grantor' -> (grantee or None for PUBLIC, [(privilege, grantable)], grantor)."""
+    match = _ACLITEM.match(item)
+    if not match:
+        raise ValueError(f"unparseable aclitem {item!r}")
+    grantee, letters, grantor = match.groups()
+    privileges = []
+    for i, letter in enumerate(letters):
+        if letter == "*":
+            continue
+        grantable = i + 1 < len(letters) and letters[i + 1] == "*"
+        privileges.append((PRIVILEGES[letter], grantable))
+    return (_unquote_role(grantee) or None), privileges, _unquote_role(grantor)
+
+
+def grants(kind: str, target: str, owner: str, acl: list[str] | None, column: str | None = None) -> str:
+    """REVOKE the defaults, then GRANT each aclitem in order: the restored ACL equals the source's.
+
+    A NULL acl means the built-in defaults, which the new object already has.
+    """
+    if acl is None:
+        return ""
+    cols = f" ({ident(column)})" if column else ""
+    out = []
+    if column is None:
+        out.append(f"REVOKE ALL ON {kind} {target} FROM PUBLIC;\n")
+        out.append(f"REVOKE ALL ON {kind} {target} FROM {ident(owner)};\n")
+    for item in acl:
+        grantee, privileges, grantor = parse_aclitem(item)
+        role = "PUBLIC" if grantee is None else ident(grantee)
+        plain = [p for p, g in privileges if not g]
+        granted = [p for p, g in privileges if g]
+        prefix = "" if grantor == owner else f"SET SESSION AUTHORIZATION {ident(grantor)};\n"
+        suffix = "" if grantor == owner else "RESET SESSION AUTHORIZATION;\n"
+        for group, option in ((plain, ""), (granted, " WITH GRANT OPTION")):
+            if group:
+                privs = ",".join(f"{p}{cols}" for p in group)
+                out.append(f"{prefix}GRANT {privs} ON {kind} {target} TO {role}{option};\n{suffix}")
+    return "".join(out)

@@ -1,0 +1,30 @@
+"""Quoting by the server's rules: the only way names and values enter generated SQL.
+
+Identifiers are always double-quoted, so no name can be mistaken for a keyword or end a
+statement; string literals use standard_conforming_strings (set at the top of every script),
+so a backslash is just a character. Neither can carry a newline out of its quotes, which is
+what keeps psql meta-commands out of the script.
+"""
+
+from __future__ import annotations
+
+
+def ident(name: str) -> str:
+    if "\x00" in name:
+        raise ValueError("identifier contains a NUL byte")
+    return '"' + name.replace('"', '""') + '"'
+
+
+def qualified(schema: str, name: str) -> str:
+    return f"{ident(schema)}.{ident(name)}"
+
+
+def literal(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("string literal contains a NUL byte")
+    return "'" + value.replace("'", "''") + "'"
+
+
+def comment_safe(text: str) -> str:
+    """Text for a `--` comment line: one line, whatever the name holds."""
+    return text.replace("\\", "\\\\").replace("\r", "\\r").replace("\n", "\\n")

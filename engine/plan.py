@@ -1,0 +1,390 @@
+"""The dependency graph of everything a backup holds, and its deterministic order.
+
+As in pg_dump: every object becomes one or more entries tagged with a section (pre-data,
+data, post-data); edges come from pg_depend (folded onto the entries we emit) plus the
+rules below; the order is a topological sort with a stable tie-break. Table data follows
+the foreign-key graph, parents first, so that a CSV or data-only load is FK-safe.
+"""
+
+from __future__ import annotations
+
+import networkx as nx
+from msgspec import Struct
+
+from .catalog import Catalog
+from .catalog.model import Constraint, Index, Table
+from .ddl import common, constraints as ddl_con, objects as ddl_obj, tables as ddl_tab
+from .ddl.quoting import ident, qualified
+from .errors import CatalogError
+
+SECTIONS = ("pre-data", "data", "post-data")
+
+# Tie-break among entries whose dependencies allow any order, as pg_dump_sort.c's priorities.
+KIND_RANK = {
+    "SCHEMA": 1, "EXTENSION": 2, "TYPE": 3, "DOMAIN": 4, "FUNCTION": 5, "PROCEDURE": 5,
+    "SEQUENCE": 6, "TABLE": 7, "VIEW": 8, "MATERIALIZED VIEW": 8, "TABLE ATTACH": 9,
+    "SEQUENCE OWNED BY": 10, "TABLE DATA": 11, "SEQUENCE SET": 12, "CONSTRAINT": 13,
+    "INDEX": 14, "INDEX ATTACH": 15, "CLUSTER": 16, "TRIGGER": 17, "FK CONSTRAINT": 18,
+    "POLICY": 19, "ROW SECURITY": 20, "MATERIALIZED VIEW DATA": 21,
+    "OWNER": 30, "COMMENT": 31, "ACL": 32,
+}
+
+
+class Entry(Struct):
+    """One unit of the script: a statement group with its section and dependencies."""
+
+    key: str
+    kind: str
+    section: str
+    schema: str | None
+    name: str
+    sql: str
+    owner: str | None = None
+    deps: list[str] = []
+    table_oid: int | None = None  # the table (or view) this entry belongs to, if any
+
+
+class DataTable(Struct, frozen=True):
+    """A table whose rows are copied, with its place in the FK order."""
+
+    oid: int
+    schema: str
+    name: str
+    columns: list[str]
+    fk_rank: int
+    size_bytes: int
+    pages: int
+
+
+class Plan(Struct):
+    entries: list[Entry]
+    data_tables: list[DataTable]  # in FK order, parents first
+    fk_cycles: list[list[str]]  # each a list of qualified table names
+
+
+class _Builder:
+    def __init__(self, catalog: Catalog):
+        self.catalog = catalog
+        self.entries: dict[str, Entry] = {}
+        self.defining: dict[str, str] = {}  # catalog identity -> key of the entry creating it
+        self.tables = {t.oid: t for t in catalog.tables}
+
+    def add(self, entry: Entry, identity: str | None = None) -> Entry:
+        if entry.key in self.entries:
+            raise CatalogError(f"duplicate plan entry {entry.key}")
+        self.entries[entry.key] = entry
+        if identity:
+            self.defining[identity] = entry.key
+        return entry
+
+    def add_extras(self, base: Entry, kind: str, target: str, owner: str | None, acl, comment) -> None:
+        """OWNER, COMMENT and ACL entries that follow an object's creation."""
+        if owner:
+            self.add(Entry(base.key + "/owner", "OWNER", base.section, base.schema, base.name,
+                           common.owner_to(kind, target, owner), owner, [base.key], base.table_oid))
+        if comment is not None:
+            self.add(Entry(base.key + "/comment", "COMMENT", base.section, base.schema, base.name,
+                           common.comment_on(kind, target, comment), owner, [base.key], base.table_oid))
+        if acl is not None:
+            self.add(Entry(base.key + "/acl", "ACL", base.section, base.schema, base.name,
+                           common.grants(kind, target, owner or "", acl), owner, [base.key], base.table_oid))
+
+
+def build_plan(catalog: Catalog, include_data: bool = True) -> Plan:
+    """Entries for every object in the catalog, ordered; the FK order of the table data."""
+    b = _Builder(catalog)
+    _schemas_and_types(b)
+    _functions(b)
+    _relations(b)
+    _sequences(b)
+    _constraints_and_indexes(b)
+    _triggers_and_policies(b)
+    _dependency_edges(b)
+    data_tables, cycles = _fk_order(catalog)
+    if include_data:
+        _data_entries(b, data_tables)
+    ordered = _order(b.entries, {t.oid: t.fk_rank for t in data_tables})
+    return Plan(ordered, data_tables, cycles)
+
+
+def _schemas_and_types(b: _Builder) -> None:
+    for schema in b.catalog.schemas:
+        target = ident(schema.name)
+        # The public schema exists in every new database; only its properties are dumped.
+        sql = "" if schema.name == "public" else ddl_obj.create_schema(schema)
+        entry = b.add(Entry(f"pg_namespace:{schema.oid}", "SCHEMA", "pre-data", None, schema.name, sql,
+                            schema.owner), f"pg_namespace:{schema.oid}")
+        b.add_extras(entry, "SCHEMA", target, schema.owner, schema.acl, schema.comment)
+    for ext in b.catalog.extensions:
+        entry = b.add(Entry(f"pg_extension:{ext.oid}", "EXTENSION", "pre-data", None, ext.name,
+                            ddl_obj.create_extension(ext)), f"pg_extension:{ext.oid}")
+        b.add_extras(entry, "EXTENSION", ident(ext.name), None, None, ext.comment)
+    for kind, items, render in (
+        ("TYPE", b.catalog.enums, ddl_obj.create_enum),
+        ("TYPE", b.catalog.composites, ddl_obj.create_composite),
+        ("DOMAIN", b.catalog.domains, ddl_obj.create_domain),
+    ):
+        for item in items:
+            entry = b.add(Entry(f"pg_type:{item.oid}", kind, "pre-data", item.schema, item.name, render(item),
+                                item.owner), f"pg_type:{item.oid}")
+            b.add_extras(entry, kind, qualified(item.schema, item.name), item.owner, item.acl, item.comment)
+
+
+def _functions(b: _Builder) -> None:
+    for func in b.catalog.functions:
+        kind = ddl_obj.function_kind(func)
+        entry = b.add(Entry(f"pg_proc:{func.oid}", kind, "pre-data", func.schema,
+                            f"{func.name}({func.identity_args})", ddl_obj.create_function(func), func.owner),
+                      f"pg_proc:{func.oid}")
+        b.add_extras(entry, kind, ddl_obj.function_signature(func), func.owner, func.acl, func.comment)
+
+
+def _relations(b: _Builder) -> None:
+    checks: dict[int, list[Constraint]] = {}
+    for con in b.catalog.constraints:
+        if con.contype == "c" and con.validated and con.is_local:
+            checks.setdefault(con.table_oid, []).append(con)
+    identities = {(s.owned_by_table, s.owned_by_column): s for s in b.catalog.sequences if s.identity}
+    for table in b.catalog.tables:
+        target = ddl_tab.table_name(table)
+        if table.relkind in ("v", "m"):
+            kind = "VIEW" if table.relkind == "v" else "MATERIALIZED VIEW"
+            sql = ddl_tab.create_view(table)
+        else:
+            kind = "TABLE"
+            parents = [b.tables[p] for p in table.parents if p in b.tables]
+            ids = {c.name: identities[(table.oid, c.name)] for c in table.columns
+                   if (table.oid, c.name) in identities}
+            sql = ddl_tab.create_table(table, checks.get(table.oid, []), ids, parents)
+        entry = b.add(Entry(f"pg_class:{table.oid}", kind, "pre-data", table.schema, table.name, sql, table.owner,
+                            [], table.oid), f"pg_class:{table.oid}")
+        for seq in ids.values() if kind == "TABLE" else ():
+            b.defining[f"pg_class:{seq.oid}"] = entry.key
+        b.defining[f"pg_type:{table.rowtype}"] = entry.key
+        b.add_extras(entry, "TABLE" if kind == "TABLE" else kind, target, table.owner, table.acl, table.comment)
+        for col in table.columns:
+            col_target = f"{target}.{ident(col.name)}"
+            if col.comment is not None:
+                b.add(Entry(f"{entry.key}/comment/{col.attnum}", "COMMENT", "pre-data", table.schema,
+                            f"{table.name}.{col.name}", common.comment_on("COLUMN", col_target, col.comment),
+                            table.owner, [entry.key], table.oid))
+            if col.acl is not None:
+                b.add(Entry(f"{entry.key}/acl/{col.attnum}", "ACL", "pre-data", table.schema,
+                            f"{table.name}.{col.name}",
+                            common.grants("TABLE", target, table.owner, col.acl, column=col.name),
+                            table.owner, [entry.key], table.oid))
+        if table.partition_bound and table.parents and table.parents[0] in b.tables:
+            parent = b.tables[table.parents[0]]
+            b.add(Entry(entry.key + "/attach", "TABLE ATTACH", "pre-data", table.schema, table.name,
+                        ddl_tab.attach_partition(parent, table), table.owner,
+                        [entry.key, f"pg_class:{parent.oid}"], table.oid))
+        if table.relkind == "m":
+            b.add(Entry(entry.key + "/refresh", "MATERIALIZED VIEW DATA", "post-data", table.schema, table.name,
+                        ddl_tab.refresh_matview(table), table.owner, [entry.key], table.oid))
+        if table.rls_enabled or table.rls_forced:
+            b.add(Entry(entry.key + "/rls", "ROW SECURITY", "post-data", table.schema, table.name,
+                        ddl_con.row_security(table), table.owner, [entry.key], table.oid))
+
+
+def _sequences(b: _Builder) -> None:
+    for seq in b.catalog.sequences:
+        if seq.identity:
+            continue  # created by its column's GENERATED ... AS IDENTITY; value set below
+        key = f"pg_class:{seq.oid}"
+        entry = b.add(Entry(key, "SEQUENCE", "pre-data", seq.schema, seq.name, ddl_tab.create_sequence(seq),
+                            seq.owner), key)
+        b.add_extras(entry, "SEQUENCE", qualified(seq.schema, seq.name), seq.owner, seq.acl, seq.comment)
+        if seq.owned_by_table in b.tables:
+            b.add(Entry(key + "/owned_by", "SEQUENCE OWNED BY", "pre-data", seq.schema, seq.name,
+                        ddl_tab.sequence_owned_by(seq, b.tables[seq.owned_by_table]), seq.owner,
+                        [key, f"pg_class:{seq.owned_by_table}"]))
+
+
+def _constraints_and_indexes(b: _Builder) -> None:
+    index_by_oid = {i.oid: i for i in b.catalog.indexes}
+    for con in b.catalog.constraints:
+        table = b.tables[con.table_oid]
+        if con.contype == "c" and con.validated and con.is_local:
+            continue  # inline in CREATE TABLE
+        if con.parent_oid is not None and con.contype == "f":
+            continue  # created on every partition by the parent's constraint
+        if not con.is_local and con.contype == "c":
+            continue  # inherited from a parent
+        kind = "FK CONSTRAINT" if con.contype == "f" else "CONSTRAINT"
+        key = f"pg_constraint:{con.oid}"
+        entry = b.add(Entry(key, kind, "post-data", table.schema, f"{table.name} {con.name}",
+                            ddl_con.add_constraint(table, con), table.owner, [f"pg_class:{table.oid}"], table.oid), key)
+        if con.index_oid is not None and con.contype in "pux":
+            b.defining[f"pg_class:{con.index_oid}"] = key
+        if con.comment is not None:
+            target = f"{ident(con.name)} ON {ddl_tab.table_name(table)}"
+            b.add(Entry(key + "/comment", "COMMENT", "post-data", table.schema, f"{table.name} {con.name}",
+                        common.comment_on("CONSTRAINT", target, con.comment), table.owner, [key], table.oid))
+    for index in b.catalog.indexes:
+        table = b.tables[index.table_oid]
+        key = f"pg_class:{index.oid}"
+        if index.constraint_oid is None:
+            entry = b.add(Entry(key, "INDEX", "post-data", index.schema, index.name, ddl_con.create_index(index),
+                                None, [f"pg_class:{table.oid}"], table.oid), key)
+            b.add_extras(entry, "INDEX", qualified(index.schema, index.name), None, None, index.comment)
+        if index.parent_oid in index_by_oid:
+            parent = index_by_oid[index.parent_oid]
+            b.add(Entry(key + "/attach", "INDEX ATTACH", "post-data", index.schema, index.name,
+                        ddl_con.attach_index(parent, index), None,
+                        [_index_creator(b, index), _index_creator(b, parent)], table.oid))
+        if index.clustered:
+            b.add(Entry(key + "/cluster", "CLUSTER", "post-data", index.schema, index.name,
+                        ddl_con.cluster_on(table, index), None, [_index_creator(b, index)], table.oid))
+
+
+def _index_creator(b: _Builder, index: Index) -> str:
+    return f"pg_constraint:{index.constraint_oid}" if index.constraint_oid else f"pg_class:{index.oid}"
+
+
+def _triggers_and_policies(b: _Builder) -> None:
+    for trig in b.catalog.triggers:
+        table = b.tables[trig.table_oid]
+        key = f"pg_trigger:{trig.oid}"
+        entry = b.add(Entry(key, "TRIGGER", "post-data", table.schema, f"{table.name} {trig.name}",
+                            ddl_con.create_trigger(table, trig), table.owner, [f"pg_class:{table.oid}"], table.oid), key)
+        if trig.comment is not None:
+            target = f"{ident(trig.name)} ON {ddl_tab.table_name(table)}"
+            b.add(Entry(key + "/comment", "COMMENT", "post-data", table.schema, entry.name,
+                        common.comment_on("TRIGGER", target, trig.comment), table.owner, [key], table.oid))
+    for pol in b.catalog.policies:
+        table = b.tables[pol.table_oid]
+        key = f"pg_policy:{pol.oid}"
+        entry = b.add(Entry(key, "POLICY", "post-data", table.schema, f"{table.name} {pol.name}",
+                            ddl_con.create_policy(table, pol), table.owner, [f"pg_class:{table.oid}"], table.oid), key)
+        if pol.comment is not None:
+            target = f"{ident(pol.name)} ON {ddl_tab.table_name(table)}"
+            b.add(Entry(key + "/comment", "COMMENT", "post-data", table.schema, entry.name,
+                        common.comment_on("POLICY", target, pol.comment), table.owner, [key], table.oid))
+
+
+def _resolve(b: _Builder, identity: str) -> str | None:
+    identity = b.catalog.extension_members.get(identity, identity)
+    return b.defining.get(identity)
+
+
+def _dependency_edges(b: _Builder) -> None:
+    """pg_depend edges, minus those our statements already order differently.
+
+    A serial column's sequence is OWNED BY its table ('a' edge sequence -> table) while the
+    table's default needs the sequence: we create the sequence first and say OWNED BY after.
+    """
+    owned = {(f"pg_class:{s.oid}", f"pg_class:{s.owned_by_table}") for s in b.catalog.sequences}
+    for dep in b.catalog.depends:
+        if (dep.dependent, dep.referenced) in owned:
+            continue
+        dependent, referenced = _resolve(b, dep.dependent), _resolve(b, dep.referenced)
+        if dependent and referenced and dependent != referenced:
+            deps = b.entries[dependent].deps
+            if referenced not in deps:
+                deps.append(referenced)
+    schema_keys = {s.name: f"pg_namespace:{s.oid}" for s in b.catalog.schemas}
+    for entry in b.entries.values():
+        if entry.schema in schema_keys and entry.key != schema_keys[entry.schema]:
+            entry.deps.append(schema_keys[entry.schema])
+    # A materialized view is refreshed after those it reads from.
+    for entry in list(b.entries.values()):
+        if entry.kind == "MATERIALIZED VIEW DATA":
+            view = b.entries[entry.deps[0]]
+            for dep in view.deps:
+                if dep + "/refresh" in b.entries:
+                    entry.deps.append(dep + "/refresh")
+
+
+def _fk_order(catalog: Catalog) -> tuple[list[DataTable], list[list[str]]]:
+    """Tables with rows, parents before children; cycles kept together and reported."""
+    copied = [t for t in catalog.tables if t.relkind == "r"]
+    names = {t.oid: qualified(t.schema, t.name) for t in copied}
+    graph = nx.DiGraph()
+    graph.add_nodes_from(names)
+    by_oid = {t.oid: t for t in catalog.tables}
+    for con in catalog.constraints:
+        if con.contype != "f" or con.ref_table_oid is None:
+            continue
+        for child in _leaves(con.table_oid, catalog, by_oid):
+            for parent in _leaves(con.ref_table_oid, catalog, by_oid):
+                if child != parent:
+                    graph.add_edge(parent, child)
+    condensed = nx.condensation(graph)
+    members = condensed.graph["mapping"]
+    groups: dict[int, list[int]] = {}
+    for oid, group in members.items():
+        groups.setdefault(group, []).append(oid)
+    order_key = {g: min((by_oid[o].schema, by_oid[o].name) for o in oids) for g, oids in groups.items()}
+    ordered: list[int] = []
+    cycles = []
+    for group in nx.lexicographical_topological_sort(condensed, key=lambda g: order_key[g]):
+        oids = sorted(groups[group], key=lambda o: (by_oid[o].schema, by_oid[o].name))
+        if len(oids) > 1:
+            cycles.append([names[o] for o in oids])
+        ordered.extend(oids)
+    tables = [
+        DataTable(oid, by_oid[oid].schema, by_oid[oid].name, ddl_tab.copy_columns(by_oid[oid]), rank,
+                  by_oid[oid].size_bytes, by_oid[oid].pages)
+        for rank, oid in enumerate(ordered)
+    ]
+    return tables, cycles
+
+
+def _leaves(oid: int, catalog: Catalog, by_oid: dict[int, Table]) -> list[int]:
+    """A partitioned table's rows live in its leaf partitions."""
+    table = by_oid.get(oid)
+    if table is None:
+        return []
+    if table.relkind != "p":
+        return [oid]
+    children = [t.oid for t in catalog.tables if t.partition_bound and t.parents and t.parents[0] == oid]
+    return [leaf for child in children for leaf in _leaves(child, catalog, by_oid)]
+
+
+def _data_entries(b: _Builder, data_tables: list[DataTable]) -> None:
+    for table in data_tables:
+        source = b.tables[table.oid]
+        b.add(Entry(f"pg_class:{table.oid}/data", "TABLE DATA", "data", table.schema, table.name,
+                    ddl_tab.copy_from_stdin(source), source.owner, [f"pg_class:{table.oid}"], table.oid))
+    for seq in b.catalog.sequences:
+        key = f"pg_class:{seq.oid}"
+        creator = b.defining.get(key)
+        if creator:
+            b.add(Entry(key + "/set", "SEQUENCE SET", "data", seq.schema, seq.name, ddl_tab.sequence_set(seq),
+                        seq.owner, [creator]))
+
+
+def _order(entries: dict[str, Entry], fk_rank: dict[int, int]) -> list[Entry]:
+    """Topological order, sections first, with a deterministic tie-break.
+
+    An entry that must precede an entry of an earlier section (a view using a primary key
+    for GROUP BY, say) is pulled into that section, as pg_dump does.
+    """
+    rank = {s: i for i, s in enumerate(SECTIONS)}
+    changed = True
+    while changed:
+        changed = False
+        for entry in entries.values():
+            for dep in entry.deps:
+                target = entries.get(dep)
+                if target and rank[target.section] > rank[entry.section]:
+                    target.section = entry.section
+                    changed = True
+    graph = nx.DiGraph()
+    graph.add_nodes_from(entries)
+    for entry in entries.values():
+        for dep in entry.deps:
+            if dep in entries:
+                graph.add_edge(dep, entry.key)
+
+    def sort_key(key: str):
+        e = entries[key]
+        data_rank = fk_rank.get(e.table_oid, 0) if e.kind == "TABLE DATA" else 0
+        return (rank[e.section], KIND_RANK.get(e.kind, 50), data_rank, e.schema or "", e.name, key)
+
+    try:
+        return [entries[k] for k in nx.lexicographical_topological_sort(graph, key=sort_key)]
+    except nx.NetworkXUnfeasible:
+        cycle = nx.find_cycle(graph)
+        names = " -> ".join(f"{entries[a].kind} {entries[a].name}" for a, _ in cycle)
+        raise CatalogError(f"circular dependency between objects: {names}") from None

@@ -1,0 +1,247 @@
+"""The backup script (`backup.sql.gz`) and its table of contents (`backup.toc.json`).
+
+The script is plain SQL that psql runs as it is. The TOC records where every entry starts
+and ends in the uncompressed script, so the pure-Python restore never has to guess statement
+boundaries from the text (a function body may well contain a line reading `\\.`), and where
+each table's COPY block sits in the compressed file, so that blocks can be restored in parallel.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+from pathlib import Path
+from typing import BinaryIO, Iterator
+
+import msgspec
+
+from .codecs import compress_unit, decompress_units, open_reader
+from .config import Compression
+from .ddl.quoting import comment_safe
+
+TOC_NAME = "backup.toc.json"
+COPY_TRAILER = b"\\.\n"
+FLUSH_AT = 1 << 20
+
+
+class TocItem(msgspec.Struct):
+    id: int
+    key: str
+    kind: str  # pg_dump's names; PSQL for meta-commands, SET for session settings
+    section: str
+    schema: str | None
+    name: str
+    owner: str | None
+    offset: int  # in the uncompressed script
+    length: int
+    deps: list[str] = []
+    data_offset: int = 0  # TABLE DATA: where the rows begin, after the COPY header
+    data_length: int = 0
+    unit_offset: int | None = None  # TABLE DATA: its own gzip members / zstd frames
+    unit_length: int | None = None
+    rows: int | None = None
+
+
+class Toc(msgspec.Struct):
+    format: int
+    compression: Compression
+    script: str
+    encoding: str
+    items: list[TocItem]
+
+
+def session_settings(encoding: str) -> str:
+    """What every session restoring the script needs, as pg_dump sets it."""
+    return (
+        "SET statement_timeout = 0;\n"
+        "SET lock_timeout = 0;\n"
+        "SET idle_in_transaction_session_timeout = 0;\n"
+        f"SET client_encoding = '{encoding}';\n"
+        "SET standard_conforming_strings = on;\n"
+        "SELECT pg_catalog.set_config('search_path', '', false);\n"
+        "SET check_function_bodies = false;\n"
+        "SET xmloption = content;\n"
+        "SET client_min_messages = warning;\n"
+        "SET row_security = off;\n"
+    )
+
+
+class ScriptWriter:
+    """Appends entries in order; text runs are grouped into units, each data block is its own."""
+
+    def __init__(self, path: Path, compression: Compression, encoding: str):
+        self.path, self.compression, self.encoding = path, compression, encoding
+        self.file: BinaryIO = open(path, "xb")
+        self.items: list[TocItem] = []
+        self.raw_pos = 0
+        self.pending: list[bytes] = []
+        self.pending_size = 0
+        self.restrict_key = secrets.token_hex(16)
+
+    def _item(self, length: int, **fields) -> TocItem:
+        item = TocItem(id=len(self.items), offset=self.raw_pos, length=length, **fields)
+        self.items.append(item)
+        self.raw_pos += length
+        return item
+
+    def _buffer(self, data: bytes) -> None:
+        self.pending.append(data)
+        self.pending_size += len(data)
+        if self.pending_size >= FLUSH_AT:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self.pending:
+            self.file.write(compress_unit(self.compression, b"".join(self.pending)))
+            self.pending, self.pending_size = [], 0
+
+    def begin(self, title: str) -> None:
+        """Header: a psql guard against meta-commands (as pg_dump 18's \\restrict), then settings."""
+        head = f"--\n-- {comment_safe(title)}\n--\n\n".encode()
+        self._buffer(head)
+        self._item(len(head), key="header", kind="COMMENT", section="pre-data", schema=None, name="header",
+                   owner=None)
+        restrict = f"\\restrict {self.restrict_key}\n\n".encode()
+        self._buffer(restrict)
+        self._item(len(restrict), key="restrict", kind="PSQL", section="pre-data", schema=None, name="restrict",
+                   owner=None)
+        settings = session_settings(self.encoding).encode() + b"\n"
+        self._buffer(settings)
+        self._item(len(settings), key="settings", kind="SET", section="pre-data", schema=None, name="settings",
+                   owner=None)
+
+    def sql(self, entry, text: str) -> None:
+        if not text:
+            return
+        label = f"-- {entry.kind}: {entry.schema + '.' if entry.schema else ''}{entry.name}"
+        data = (comment_safe(label) + "\n" + text + "\n").encode(self.encoding_python)
+        self._buffer(data)
+        self._item(len(data), key=entry.key, kind=entry.kind, section=entry.section, schema=entry.schema,
+                   name=entry.name, owner=entry.owner, deps=list(entry.deps))
+
+    def data(self, entry, parts: list["Part"]) -> None:
+        """A COPY block: header unit, the workers' compressed parts as they are, trailer unit."""
+        self._flush()
+        label = comment_safe(f"-- TABLE DATA: {entry.schema}.{entry.name}") + "\n"
+        header = (label + entry.sql).encode(self.encoding_python)
+        unit_offset = self.file.tell()
+        self.file.write(compress_unit(self.compression, header))
+        raw = 0
+        rows = 0
+        for part in parts:
+            with open(part.path, "rb") as src:
+                shutil.copyfileobj(src, self.file, 1 << 20)
+            raw += part.raw_bytes
+            rows += part.rows
+        trailer = COPY_TRAILER + b"\n"
+        self.file.write(compress_unit(self.compression, trailer))
+        item = self._item(len(header) + raw + len(trailer), key=entry.key, kind=entry.kind, section=entry.section,
+                          schema=entry.schema, name=entry.name, owner=entry.owner, deps=list(entry.deps),
+                          unit_offset=unit_offset, unit_length=self.file.tell() - unit_offset, rows=rows)
+        item.data_offset = item.offset + len(header)
+        item.data_length = raw
+
+    def end(self) -> list[TocItem]:
+        tail = f"\\unrestrict {self.restrict_key}\n\n".encode()
+        self._buffer(tail)
+        self._item(len(tail), key="unrestrict", kind="PSQL", section="post-data", schema=None, name="unrestrict",
+                   owner=None)
+        self._flush()
+        self.file.flush()
+        os.fsync(self.file.fileno())
+        self.file.close()
+        return self.items
+
+    @property
+    def encoding_python(self) -> str:
+        return python_encoding(self.encoding)
+
+
+class Part(msgspec.Struct, frozen=True):
+    """One worker's output: compressed units holding `rows` rows of COPY text."""
+
+    path: str
+    rows: int
+    raw_bytes: int
+    unit_bytes: int
+
+
+def python_encoding(pg_encoding: str) -> str:
+    from psycopg._encodings import pg2pyenc  # noqa: PLC0415
+
+    return pg2pyenc(pg_encoding.encode())
+
+
+def write_toc(path: Path, toc: Toc) -> None:
+    with open(path, "xb") as f:
+        f.write(msgspec.json.encode(toc))
+
+
+def read_toc(path: Path) -> Toc:
+    return msgspec.json.decode(Path(path).read_bytes(), type=Toc)
+
+
+def iter_entries(directory: Path, toc: Toc) -> Iterator[tuple[TocItem, BinaryIO]]:
+    """Each TOC item with a reader positioned at its first byte in the uncompressed script.
+
+    The caller must consume exactly `item.length` bytes (or leave the rest to us) before the next.
+    """
+    with open_reader(str(directory / toc.script), toc.compression) as stream:
+        pos = 0
+        for item in toc.items:
+            if item.offset != pos:
+                raise ValueError(f"TOC item {item.id} at {item.offset}, stream at {pos}")
+            reader = _Bounded(stream, item.length)
+            yield item, reader
+            reader.drain()
+            pos += item.length
+
+
+class _Bounded:
+    """A read-only view of the next n bytes of a stream."""
+
+    def __init__(self, stream: BinaryIO, length: int):
+        self.stream, self.left = stream, length
+
+    def read(self, size: int = -1) -> bytes:
+        if self.left <= 0:
+            return b""
+        size = self.left if size < 0 else min(size, self.left)
+        data = self.stream.read(size)
+        if len(data) < size and size > 0 and not data:
+            raise EOFError("backup script ends before its table of contents says")
+        self.left -= len(data)
+        return data
+
+    def read_exact(self, size: int) -> bytes:
+        chunks = []
+        while size > 0:
+            data = self.read(size)
+            if not data:
+                raise EOFError("backup script ends before its table of contents says")
+            chunks.append(data)
+            size -= len(data)
+        return b"".join(chunks)
+
+    def drain(self) -> None:
+        while self.left > 0:
+            if not self.read(min(self.left, 1 << 20)):
+                raise EOFError("backup script ends before its table of contents says")
+
+
+def read_unit_range(path: Path, compression: Compression, offset: int, length: int) -> Iterator[bytes]:
+    """Decompressed bytes of the units stored at [offset, offset+length) of the file."""
+
+    def chunks() -> Iterator[bytes]:
+        with open(path, "rb") as f:
+            f.seek(offset)
+            left = length
+            while left > 0:
+                data = f.read(min(left, 1 << 20))
+                if not data:
+                    raise EOFError("backup script is shorter than its table of contents says")
+                left -= len(data)
+                yield data
+
+    return decompress_units(compression, chunks())
