@@ -12,7 +12,7 @@ import networkx as nx
 from msgspec import Struct
 
 from .catalog import Catalog
-from .catalog.model import Constraint, Index, Table
+from .catalog.model import Column, Constraint, Index, Table
 from .ddl import common, constraints as ddl_con, objects as ddl_obj, tables as ddl_tab
 from .ddl.quoting import ident, qualified
 from .errors import CatalogError
@@ -68,6 +68,12 @@ class _Builder:
         self.entries: dict[str, Entry] = {}
         self.defining: dict[str, str] = {}  # catalog identity -> key of the entry creating it
         self.tables = {t.oid: t for t in catalog.tables}
+        self.depends: list[tuple[str, str]] = []  # pg_depend (dependent, referenced) identities
+        # What a loop-breaking rule may split from its relation, keyed by catalog identity.
+        self.view_rules: dict[str, str] = {}  # view entry key -> identity of its _RETURN rule
+        self.attrdefs: dict[str, tuple[Table, Column]] = {}  # pg_attrdef identity -> its column
+        self.inline_checks: dict[str, Constraint] = {}  # CHECKs written inside CREATE TABLE
+        self.separate: set[str] = set()  # identities of defaults and checks written on their own
 
     def add(self, entry: Entry, identity: str | None = None) -> Entry:
         if entry.key in self.entries:
@@ -103,7 +109,7 @@ def build_plan(catalog: Catalog, include_data: bool = True) -> Plan:
     data_tables, cycles = _fk_order(catalog)
     if include_data:
         _data_entries(b, data_tables)
-    ordered = _order(b.entries, {t.oid: t.fk_rank for t in data_tables})
+    ordered = _order(b, {t.oid: t.fk_rank for t in data_tables})
     return Plan(ordered, data_tables, cycles)
 
 
@@ -140,28 +146,30 @@ def _functions(b: _Builder) -> None:
 
 
 def _relations(b: _Builder) -> None:
-    checks: dict[int, list[Constraint]] = {}
     for con in b.catalog.constraints:
-        if con.contype == "c" and con.validated and con.is_local:
-            checks.setdefault(con.table_oid, []).append(con)
-    identities = {(s.owned_by_table, s.owned_by_column): s for s in b.catalog.sequences if s.identity}
+        if _inline_check(b, con):
+            b.inline_checks[f"pg_constraint:{con.oid}"] = con
+    rules = {r.table_oid: r for r in b.catalog.rules if r.name == "_RETURN"}
     for table in b.catalog.tables:
         target = ddl_tab.table_name(table)
+        key = f"pg_class:{table.oid}"
         if table.relkind in ("v", "m"):
             kind = "VIEW" if table.relkind == "v" else "MATERIALIZED VIEW"
             sql = ddl_tab.create_view(table)
+            if table.oid in rules:
+                b.defining[f"pg_rewrite:{rules[table.oid].oid}"] = key
+                if table.relkind == "v":
+                    b.view_rules[key] = f"pg_rewrite:{rules[table.oid].oid}"
         else:
             kind = "TABLE"
-            parents = [b.tables[p] for p in table.parents if p in b.tables]
-            ids = {c.name: identities[(table.oid, c.name)] for c in table.columns
-                   if (table.oid, c.name) in identities}
-            sql = ddl_tab.create_table(table, checks.get(table.oid, []), ids, parents)
-        entry = b.add(Entry(f"pg_class:{table.oid}", kind, "pre-data", table.schema, table.name, sql, table.owner,
-                            [], table.oid), f"pg_class:{table.oid}")
-        for seq in ids.values() if kind == "TABLE" else ():
-            b.defining[f"pg_class:{seq.oid}"] = entry.key
+            sql = ""  # rendered once the plan knows which defaults and checks are separate
+        entry = b.add(Entry(key, kind, "pre-data", table.schema, table.name, sql, table.owner, [], table.oid), key)
+        for con_identity, con in b.inline_checks.items():
+            if con.table_oid == table.oid:
+                b.defining[con_identity] = key
         b.defining[f"pg_type:{table.rowtype}"] = entry.key
-        b.add_extras(entry, "TABLE" if kind == "TABLE" else kind, target, table.owner, table.acl, table.comment)
+        b.add_extras(entry, kind, target, table.owner, table.acl, table.comment)
+        _column_defaults(b, table, entry)
         for col in table.columns:
             col_target = f"{target}.{ident(col.name)}"
             if col.comment is not None:
@@ -184,13 +192,110 @@ def _relations(b: _Builder) -> None:
         if table.rls_enabled or table.rls_forced:
             b.add(Entry(entry.key + "/rls", "ROW SECURITY", "post-data", table.schema, table.name,
                         ddl_con.row_security(table), table.owner, [entry.key], table.oid))
+    _rules(b)
+
+
+def _inline_check(b: _Builder, con: Constraint) -> bool:
+    """A CHECK that CREATE TABLE can hold: valid, declared on this table (pg_dump's rule)."""
+    table = b.tables.get(con.table_oid)
+    return (con.contype == "c" and con.validated and con.is_local and table is not None
+            and table.relkind not in ("v", "m"))
+
+
+def _column_defaults(b: _Builder, table: Table, entry: Entry) -> None:
+    """Register each column default; those CREATE cannot hold become DEFAULT entries now.
+
+    A view's defaults, and an inherited column's default that differs from its parent's, are
+    always separate; any other may be split later by a loop-breaking rule.
+    """
+    parents = [b.tables[p] for p in table.parents if p in b.tables]
+    printed = {c.attnum for c in ddl_tab.printed_columns(table, parents)} if table.relkind not in ("v", "m") else set()
+    inherited_defaults = {c.name: c.default for p in parents for c in p.columns if c.default is not None}
+    for col in table.columns:
+        identity = f"pg_attrdef:{col.default_oid}" if col.default_oid else None
+        if col.generated:
+            if identity:
+                b.defining[identity] = entry.key  # a generation expression cannot be split off
+            continue
+        if col.attnum in printed:
+            if identity:
+                b.defining[identity] = entry.key
+                b.attrdefs[identity] = (table, col)
+            continue
+        if table.partition_bound:
+            continue
+        if col.default == inherited_defaults.get(col.name) and table.relkind not in ("v", "m"):
+            if identity:
+                b.defining[identity] = entry.key
+            continue
+        if col.default is None and col.name not in inherited_defaults:
+            continue
+        b.attrdefs[identity or f"{entry.key}/nodefault/{col.attnum}"] = (table, col)
+        _separate_default(b, identity or f"{entry.key}/nodefault/{col.attnum}")
+
+
+def _separate_default(b: _Builder, identity: str) -> None:
+    table, col = b.attrdefs[identity]
+    key = f"pg_class:{table.oid}/default/{col.attnum}"
+    b.separate.add(identity)
+    b.add(Entry(key, "DEFAULT", "pre-data", table.schema, f"{table.name} {col.name}",
+                ddl_tab.set_default(table, col), table.owner, [f"pg_class:{table.oid}"], table.oid), identity)
+
+
+def _separate_check(b: _Builder, identity: str) -> None:
+    con = b.inline_checks[identity]
+    table = b.tables[con.table_oid]
+    b.separate.add(identity)
+    b.add(Entry(identity, "CONSTRAINT", "post-data", table.schema, f"{table.name} {con.name}",
+                ddl_con.add_constraint(table, con), table.owner, [f"pg_class:{table.oid}"], table.oid), identity)
+
+
+def _split_view(b: _Builder, key: str, section: str) -> None:
+    """pg_dump's rule for a view in a loop: a dummy view first, CREATE OR REPLACE VIEW later."""
+    view = b.tables[b.entries[key].table_oid]
+    identity = b.view_rules.pop(key)
+    b.entries[key].sql = ddl_tab.create_dummy_view(view)
+    b.add(Entry(key + "/rule", "RULE", section, view.schema, f"{view.name} _RETURN",
+                ddl_tab.create_view(view, replace=True), view.owner, [key], view.oid), identity)
+    for entry in b.entries.values():
+        if entry.kind == "MATERIALIZED VIEW DATA":
+            entry.deps.append(key + "/rule")
+
+
+def _render_tables(b: _Builder) -> None:
+    """CREATE TABLE text, now that the loop-breaking rules have said what stays inline."""
+    identities = {(s.owned_by_table, s.owned_by_column): s for s in b.catalog.sequences if s.identity}
+    for table in b.catalog.tables:
+        if table.relkind in ("v", "m"):
+            continue
+        checks = [c for i, c in b.inline_checks.items() if c.table_oid == table.oid and i not in b.separate]
+        parents = [b.tables[p] for p in table.parents if p in b.tables]
+        ids = {c.name: identities[(table.oid, c.name)] for c in table.columns if (table.oid, c.name) in identities}
+        separate = {c.attnum for i, (t, c) in b.attrdefs.items() if t.oid == table.oid and i in b.separate}
+        b.entries[f"pg_class:{table.oid}"].sql = ddl_tab.create_table(table, checks, ids, parents, separate)
+
+
+def _rules(b: _Builder) -> None:
+    for rule in b.catalog.rules:
+        if rule.name == "_RETURN" or rule.table_oid not in b.tables:
+            continue
+        table = b.tables[rule.table_oid]
+        key = f"pg_rewrite:{rule.oid}"
+        entry = b.add(Entry(key, "RULE", "post-data", table.schema, f"{table.name} {rule.name}",
+                            ddl_con.create_rule(table, rule), table.owner, [f"pg_class:{table.oid}"], table.oid), key)
+        if rule.comment is not None:
+            target = f"{ident(rule.name)} ON {ddl_tab.table_name(table)}"
+            b.add(Entry(key + "/comment", "COMMENT", "post-data", table.schema, entry.name,
+                        common.comment_on("RULE", target, rule.comment), table.owner, [key], table.oid))
 
 
 def _sequences(b: _Builder) -> None:
     for seq in b.catalog.sequences:
-        if seq.identity:
-            continue  # created by its column's GENERATED ... AS IDENTITY; value set below
         key = f"pg_class:{seq.oid}"
+        if seq.identity:
+            # Created by its column's GENERATED ... AS IDENTITY; its value is set with the data.
+            b.defining[key] = f"pg_class:{seq.owned_by_table}"
+            continue
         entry = b.add(Entry(key, "SEQUENCE", "pre-data", seq.schema, seq.name, ddl_tab.create_sequence(seq),
                             seq.owner), key)
         b.add_extras(entry, "SEQUENCE", qualified(seq.schema, seq.name), seq.owner, seq.acl, seq.comment)
@@ -204,22 +309,23 @@ def _constraints_and_indexes(b: _Builder) -> None:
     index_by_oid = {i.oid: i for i in b.catalog.indexes}
     for con in b.catalog.constraints:
         table = b.tables[con.table_oid]
-        if con.contype == "c" and con.validated and con.is_local:
-            continue  # inline in CREATE TABLE
+        if f"pg_constraint:{con.oid}" in b.inline_checks:
+            _constraint_comment(b, table, con)
+            continue  # inline in CREATE TABLE, unless a loop-breaking rule splits it off
+        if con.contype == "n" and (con.validated or not con.is_local):
+            continue  # PostgreSQL 18: NOT NULL is part of the column definition
         if con.parent_oid is not None and con.contype == "f":
             continue  # created on every partition by the parent's constraint
-        if not con.is_local and con.contype == "c":
+        if not con.is_local and con.contype in "cn":
             continue  # inherited from a parent
         kind = "FK CONSTRAINT" if con.contype == "f" else "CONSTRAINT"
         key = f"pg_constraint:{con.oid}"
-        entry = b.add(Entry(key, kind, "post-data", table.schema, f"{table.name} {con.name}",
-                            ddl_con.add_constraint(table, con), table.owner, [f"pg_class:{table.oid}"], table.oid), key)
-        if con.index_oid is not None and con.contype in "pux":
+        index = index_by_oid.get(con.index_oid) if con.contype in "pux" else None
+        b.add(Entry(key, kind, "post-data", table.schema, f"{table.name} {con.name}",
+                    ddl_con.add_constraint(table, con, index), table.owner, [f"pg_class:{table.oid}"], table.oid), key)
+        if index is not None:
             b.defining[f"pg_class:{con.index_oid}"] = key
-        if con.comment is not None:
-            target = f"{ident(con.name)} ON {ddl_tab.table_name(table)}"
-            b.add(Entry(key + "/comment", "COMMENT", "post-data", table.schema, f"{table.name} {con.name}",
-                        common.comment_on("CONSTRAINT", target, con.comment), table.owner, [key], table.oid))
+        _constraint_comment(b, table, con)
     for index in b.catalog.indexes:
         table = b.tables[index.table_oid]
         key = f"pg_class:{index.oid}"
@@ -232,9 +338,21 @@ def _constraints_and_indexes(b: _Builder) -> None:
             b.add(Entry(key + "/attach", "INDEX ATTACH", "post-data", index.schema, index.name,
                         ddl_con.attach_index(parent, index), None,
                         [_index_creator(b, index), _index_creator(b, parent)], table.oid))
+        if index.replident:
+            b.add(Entry(key + "/replident", "REPLICA IDENTITY", "post-data", index.schema, index.name,
+                        ddl_con.replica_identity_index(table, index), None, [_index_creator(b, index)],
+                        table.oid))
         if index.clustered:
             b.add(Entry(key + "/cluster", "CLUSTER", "post-data", index.schema, index.name,
                         ddl_con.cluster_on(table, index), None, [_index_creator(b, index)], table.oid))
+
+
+def _constraint_comment(b: _Builder, table: Table, con: Constraint) -> None:
+    if con.comment is not None:
+        key = f"pg_constraint:{con.oid}"
+        target = f"{ident(con.name)} ON {ddl_tab.table_name(table)}"
+        b.add(Entry(key + "/comment", "COMMENT", "post-data", table.schema, f"{table.name} {con.name}",
+                    common.comment_on("CONSTRAINT", target, con.comment), table.owner, [key], table.oid))
 
 
 def _index_creator(b: _Builder, index: Index) -> str:
@@ -268,31 +386,27 @@ def _resolve(b: _Builder, identity: str) -> str | None:
 
 
 def _dependency_edges(b: _Builder) -> None:
-    """pg_depend edges, minus those our statements already order differently.
+    """pg_depend edges (kept as identities, resolved when ordering), plus schema and refresh edges.
 
     A serial column's sequence is OWNED BY its table ('a' edge sequence -> table) while the
     table's default needs the sequence: we create the sequence first and say OWNED BY after.
     """
     owned = {(f"pg_class:{s.oid}", f"pg_class:{s.owned_by_table}") for s in b.catalog.sequences}
-    for dep in b.catalog.depends:
-        if (dep.dependent, dep.referenced) in owned:
-            continue
-        dependent, referenced = _resolve(b, dep.dependent), _resolve(b, dep.referenced)
-        if dependent and referenced and dependent != referenced:
-            deps = b.entries[dependent].deps
-            if referenced not in deps:
-                deps.append(referenced)
+    b.depends = [(d.dependent, d.referenced) for d in b.catalog.depends if (d.dependent, d.referenced) not in owned]
     schema_keys = {s.name: f"pg_namespace:{s.oid}" for s in b.catalog.schemas}
     for entry in b.entries.values():
         if entry.schema in schema_keys and entry.key != schema_keys[entry.schema]:
             entry.deps.append(schema_keys[entry.schema])
-    # A materialized view is refreshed after those it reads from.
-    for entry in list(b.entries.values()):
+
+
+def _refresh_edges(b: _Builder, graph: nx.DiGraph) -> None:
+    """A materialized view is refreshed after those it reads from (edges already resolved)."""
+    for entry in b.entries.values():
         if entry.kind == "MATERIALIZED VIEW DATA":
-            view = b.entries[entry.deps[0]]
-            for dep in view.deps:
+            view_key = entry.key.removesuffix("/refresh")
+            for dep in list(graph.predecessors(view_key)):
                 if dep + "/refresh" in b.entries:
-                    entry.deps.append(dep + "/refresh")
+                    graph.add_edge(dep + "/refresh", entry.key)
 
 
 def _fk_order(catalog: Catalog) -> tuple[list[DataTable], list[list[str]]]:
@@ -354,37 +468,81 @@ def _data_entries(b: _Builder, data_tables: list[DataTable]) -> None:
                         seq.owner, [creator]))
 
 
-def _order(entries: dict[str, Entry], fk_rank: dict[int, int]) -> list[Entry]:
-    """Topological order, sections first, with a deterministic tie-break.
+def _graph(b: _Builder) -> nx.DiGraph:
+    """Edges dependency -> dependent; `via` names the catalog identity that made a pg_depend edge."""
+    graph = nx.DiGraph()
+    graph.add_nodes_from(b.entries)
+    for entry in b.entries.values():
+        for dep in entry.deps:
+            if dep in b.entries and dep != entry.key:
+                graph.add_edge(dep, entry.key)
+    for dependent, referenced in b.depends:
+        source, target = _resolve(b, dependent), _resolve(b, referenced)
+        if source and target and source != target and not graph.has_edge(target, source):
+            graph.add_edge(target, source, via=dependent)
+    _refresh_edges(b, graph)
+    return graph
 
-    An entry that must precede an entry of an earlier section (a view using a primary key
-    for GROUP BY, say) is pulled into that section, as pg_dump does.
-    """
+
+def _fix_sections(b: _Builder, graph: nx.DiGraph) -> bool:
+    """An entry needing one of a later section: split a view (its query moves later, as pg_dump
+    does), else pull the needed entry forward. True if the graph changed."""
     rank = {s: i for i, s in enumerate(SECTIONS)}
     changed = True
     while changed:
         changed = False
-        for entry in entries.values():
-            for dep in entry.deps:
-                target = entries.get(dep)
-                if target and rank[target.section] > rank[entry.section]:
-                    target.section = entry.section
-                    changed = True
-    graph = nx.DiGraph()
-    graph.add_nodes_from(entries)
-    for entry in entries.values():
-        for dep in entry.deps:
-            if dep in entries:
-                graph.add_edge(dep, entry.key)
+        for dep, key in graph.edges():
+            entry, target = b.entries[key], b.entries[dep]
+            if rank[target.section] <= rank[entry.section]:
+                continue
+            if key in b.view_rules:
+                _split_view(b, key, target.section)
+                return True
+            target.section = entry.section
+            changed = True
+    return False
+
+
+def _repair_loop(b: _Builder, graph: nx.DiGraph, cycle: list[tuple[str, str]]) -> bool:
+    """pg_dump_sort.c's loop repairs: split a view, then a column default, then a CHECK."""
+    for dep, key in cycle:
+        if key in b.view_rules:
+            _split_view(b, key, b.entries[key].section)
+            return True
+    for dep, key in cycle:
+        via = graph.edges[dep, key].get("via")
+        if via in b.attrdefs and via not in b.separate:
+            _separate_default(b, via)
+            return True
+        if via in b.inline_checks and via not in b.separate:
+            _separate_check(b, via)
+            return True
+    return False
+
+
+def _order(b: _Builder, fk_rank: dict[int, int]) -> list[Entry]:
+    """Topological order, sections first, with a deterministic tie-break; loops repaired first."""
+    entries = b.entries
+    rank = {s: i for i, s in enumerate(SECTIONS)}
 
     def sort_key(key: str):
         e = entries[key]
         data_rank = fk_rank.get(e.table_oid, 0) if e.kind == "TABLE DATA" else 0
         return (rank[e.section], KIND_RANK.get(e.kind, 50), data_rank, e.schema or "", e.name, key)
 
-    try:
-        return [entries[k] for k in nx.lexicographical_topological_sort(graph, key=sort_key)]
-    except nx.NetworkXUnfeasible:
-        cycle = nx.find_cycle(graph)
-        names = " -> ".join(f"{entries[a].kind} {entries[a].name}" for a, _ in cycle)
-        raise CatalogError(f"circular dependency between objects: {names}") from None
+    while True:
+        graph = _graph(b)
+        if _fix_sections(b, graph):
+            continue
+        try:
+            order = list(nx.lexicographical_topological_sort(graph, key=sort_key))
+            break
+        except nx.NetworkXUnfeasible:
+            cycle = nx.find_cycle(graph)
+            if not _repair_loop(b, graph, cycle):
+                names = " -> ".join(f"{entries[a].kind} {entries[a].name}" for a, _ in cycle)
+                raise CatalogError(f"circular dependency between objects that no rule can break: {names}") from None
+    _render_tables(b)
+    for key in order:  # the TOC records every dependency, for a parallel restore
+        entries[key].deps = sorted(graph.predecessors(key))
+    return [entries[k] for k in order]

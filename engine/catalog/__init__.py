@@ -13,9 +13,10 @@ from .depends import read_depends, read_extension_members
 from .functions import read_functions
 from .model import (
     CompositeType, Constraint, Dependency, Domain, EnumType, Extension, Function, Index, Policy,
-    Schema, Sequence, Table, Trigger,
+    Rule, Schema, Sequence, Table, Trigger,
 )
 from .relations import read_relations, read_sequences
+from .rules import read_rules
 from .schemas import read_extensions, read_schemas
 from .triggers import read_policies, read_triggers
 from .types import read_composites, read_domains, read_enums
@@ -39,6 +40,7 @@ class Catalog(Struct):
     policies: list[Policy]
     depends: list[Dependency]
     extension_members: dict[str, str]
+    rules: list[Rule] = []
 
 
 def read_catalog(conn: psycopg.Connection) -> Catalog:
@@ -67,4 +69,5 @@ def read_catalog(conn: psycopg.Connection) -> Catalog:
         policies=read_policies(conn, relids),
         depends=read_depends(conn),
         extension_members=read_extension_members(conn),
+        rules=read_rules(conn, relids),
     )

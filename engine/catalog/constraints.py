@@ -12,7 +12,7 @@ SELECT co.oid, co.conrelid, co.conname, co.contype::text, pg_catalog.pg_get_cons
        co.conislocal, co.convalidated, NULLIF(co.conindid, 0)::int8, NULLIF(co.conparentid, 0)::int8,
        NULLIF(co.confrelid, 0)::int8, pg_catalog.obj_description(co.oid, 'pg_constraint')
 FROM pg_catalog.pg_constraint co
-WHERE co.conrelid = ANY(%s) AND co.contype IN ('c', 'f', 'p', 'u', 'x')
+WHERE co.conrelid = ANY(%s) AND co.contype IN ('c', 'f', 'p', 'u', 'x', 'n')
 ORDER BY co.conrelid, co.conname
 """
 
@@ -21,7 +21,9 @@ SELECT i.indexrelid, i.indrelid, n.nspname, c.relname, pg_catalog.pg_get_indexde
        (SELECT co.oid FROM pg_catalog.pg_constraint co
         WHERE co.conindid = i.indexrelid AND co.conrelid = i.indrelid AND co.contype IN ('p', 'u', 'x')),
        (SELECT inh.inhparent FROM pg_catalog.pg_inherits inh WHERE inh.inhrelid = i.indexrelid)::int8,
-       i.indisclustered, pg_catalog.obj_description(i.indexrelid, 'pg_class')
+       i.indisclustered, pg_catalog.obj_description(i.indexrelid, 'pg_class'), i.indisreplident, c.reloptions,
+       ARRAY(SELECT a.attnum || ' ' || a.attstattarget FROM pg_catalog.pg_attribute a
+             WHERE a.attrelid = i.indexrelid AND a.attstattarget >= 0 ORDER BY a.attnum)
 FROM pg_catalog.pg_index i
 JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace

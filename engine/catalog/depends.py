@@ -1,8 +1,8 @@
-"""pg_depend edges between user objects, with sub-objects folded into what owns them.
+"""pg_depend edges between user objects, with referenced sub-objects folded into what owns them.
 
-A view's dependencies are recorded on its _RETURN rule, a column default's on its pg_attrdef
-row, a table's on its row type: each is folded into the relation so that edges connect the
-objects we actually emit.
+A dependent rule (a view's _RETURN rule holds its definition) or column default (pg_attrdef)
+keeps its own identity, so that the plan can split it from its relation to break a loop, as
+pg_dump does; referenced ones, and row types, are folded into the relation.
 """
 
 from __future__ import annotations
@@ -15,13 +15,9 @@ from .model import Dependency
 DEPENDS = """
 WITH folded AS (
   SELECT d.deptype,
-         COALESCE(rw.ref, ad.ref, rt.ref, d.classid::regclass::text || ':' || d.objid) AS dependent,
+         COALESCE(rt.ref, d.classid::regclass::text || ':' || d.objid) AS dependent,
          COALESCE(rrw.ref, rad.ref, rrt.ref, ra.ref, d.refclassid::regclass::text || ':' || d.refobjid) AS referenced
   FROM pg_catalog.pg_depend d
-  LEFT JOIN LATERAL (SELECT 'pg_class:' || r.ev_class FROM pg_catalog.pg_rewrite r
-                     WHERE d.classid = 'pg_rewrite'::regclass AND r.oid = d.objid) rw(ref) ON true
-  LEFT JOIN LATERAL (SELECT 'pg_class:' || a.adrelid FROM pg_catalog.pg_attrdef a
-                     WHERE d.classid = 'pg_attrdef'::regclass AND a.oid = d.objid) ad(ref) ON true
   LEFT JOIN LATERAL (SELECT 'pg_class:' || t.typrelid FROM pg_catalog.pg_type t
                      JOIN pg_catalog.pg_class c ON c.oid = t.typrelid
                      WHERE d.classid = 'pg_type'::regclass AND t.oid = d.objid AND c.relkind <> 'c') rt(ref) ON true

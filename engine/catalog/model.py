@@ -96,6 +96,12 @@ class Column(Struct, frozen=True):
     options: list[str] | None
     acl: list[str] | None
     comment: str | None
+    default_oid: int | None = None  # pg_attrdef row: a default can be split from its table
+    inhcount: int = 0  # attinhcount: how many parents this column comes from
+    # PostgreSQL 18: the NOT NULL constraint's own properties (pg_constraint contype 'n').
+    notnull_validated: bool = True
+    notnull_noinherit: bool = False
+    notnull_local: bool = True
 
 
 class Table(Struct, frozen=True):
@@ -147,6 +153,9 @@ class Index(Struct, frozen=True):
     parent_oid: int | None  # the partitioned index this one is attached to
     clustered: bool
     comment: str | None
+    replident: bool = False  # REPLICA IDENTITY USING INDEX
+    reloptions: list[str] | None = None
+    stattargets: list[str] = []  # 'attnum target' for index columns with a statistics target
 
 
 class Sequence(Struct, frozen=True):
@@ -178,6 +187,17 @@ class Trigger(Struct, frozen=True):
     definition: str
     enabled: str  # O origin, D disabled, R replica, A always
     constraint_oid: int | None
+    comment: str | None
+
+
+class Rule(Struct, frozen=True):
+    """pg_rewrite: a view's _RETURN rule (its definition) or a CREATE RULE."""
+
+    oid: int
+    table_oid: int
+    name: str
+    definition: str  # pg_get_ruledef
+    enabled: str  # ev_enabled: O origin, D disabled, R replica, A always
     comment: str | None
 
 

@@ -13,7 +13,8 @@ SELECT c.oid, n.nspname, c.relname, c.relkind::text, c.reltype::int8, pg_catalog
        ARRAY(SELECT i.inhparent::int8 FROM pg_catalog.pg_inherits i WHERE i.inhrelid = c.oid ORDER BY i.inhseqno),
        CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END,
        CASE WHEN c.relispartition THEN pg_catalog.pg_get_expr(c.relpartbound, c.oid) END,
-       c.reloptions,
+       NULLIF(COALESCE(c.reloptions, '{{}}') || ARRAY(SELECT 'toast.' || o FROM pg_catalog.unnest(tc.reloptions) o),
+              '{{}}'),
        CASE WHEN c.relkind IN ('r', 'p', 'm') THEN am.amname END,
        CASE WHEN c.relkind IN ('v', 'm') THEN pg_catalog.pg_get_viewdef(c.oid) END,
        c.relreplident::text, c.relrowsecurity, c.relforcerowsecurity,
@@ -23,6 +24,7 @@ SELECT c.oid, n.nspname, c.relname, c.relkind::text, c.reltype::int8, pg_catalog
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam
+LEFT JOIN pg_catalog.pg_class tc ON tc.oid = c.reltoastrelid
 WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND {USER_NAMESPACE}
   AND {not_extension_member('pg_class', 'c.oid')}
 ORDER BY n.nspname, c.relname
@@ -34,26 +36,30 @@ def _columns_sql(version: int) -> str:
     # NOT NULL constraints became named pg_constraint rows in 18.
     compression = "NULLIF(a.attcompression, '')::text" if version >= 140000 else "NULL::text"
     stattarget = "a.attstattarget::int" if version >= 170000 else "NULLIF(a.attstattarget, -1)::int"
-    notnull_name = (
-        "(SELECT nn.conname FROM pg_catalog.pg_constraint nn WHERE nn.conrelid = a.attrelid"
-        " AND nn.contype = 'n' AND nn.conkey[1] = a.attnum)"
-        if version >= 180000 else "NULL::name"
-    )
+    if version >= 180000:
+        notnull = "nn.conname, nn.convalidated, nn.connoinherit, nn.conislocal"
+        notnull_join = ("LEFT JOIN pg_catalog.pg_constraint nn ON nn.conrelid = a.attrelid"
+                        " AND nn.contype = 'n' AND nn.conkey[1] = a.attnum")
+    else:
+        notnull, notnull_join = "NULL::name, true, false, true", ""
     return f"""
 SELECT a.attrelid, a.attnum, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull,
-       {notnull_name},
+       nn_name,
        pg_catalog.pg_get_expr(d.adbin, d.adrelid), a.attidentity::text, a.attgenerated::text,
        CASE WHEN a.attcollation <> t.typcollation
             THEN pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(co.collname) END,
        a.attislocal,
        CASE WHEN a.attstorage <> t.typstorage THEN a.attstorage::text END,
        {compression}, {stattarget}, a.attoptions, a.attacl::text[],
-       pg_catalog.col_description(a.attrelid, a.attnum)
+       pg_catalog.col_description(a.attrelid, a.attnum), d.oid::int8, a.attinhcount::int,
+       nn_validated, nn_noinherit, nn_local
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
 LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
 LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation
 LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace
+{notnull_join}
+CROSS JOIN LATERAL (SELECT {notnull}) nnx(nn_name, nn_validated, nn_noinherit, nn_local)
 WHERE a.attrelid = ANY(%s) AND a.attnum > 0 AND NOT a.attisdropped
 ORDER BY a.attrelid, a.attnum
 """

@@ -12,6 +12,9 @@ PRIVILEGES = {
     "c": "CONNECT", "T": "TEMPORARY", "m": "MAINTAIN", "s": "SET", "A": "ALTER SYSTEM",
 }
 
+# GRANT names every relation kind TABLE (sequences excepted).
+GRANT_OBJECT = {"VIEW": "TABLE", "MATERIALIZED VIEW": "TABLE", "FOREIGN TABLE": "TABLE"}
+
 _ACLITEM = re.compile(r'^((?:"(?:[^"]|"")*"|[^=])*)=([A-Za-z*]*)/(.*)$')
 
 
@@ -53,6 +56,7 @@ def grants(kind: str, target: str, owner: str, acl: list[str] | None, column: st
     """
     if acl is None:
         return ""
+    kind = GRANT_OBJECT.get(kind, kind)
     cols = f" ({ident(column)})" if column else ""
     out = []
     if column is None:

@@ -2,24 +2,61 @@
 
 from __future__ import annotations
 
-from ..catalog.model import Constraint, Index, Policy, Table, Trigger
+import re
+
+from ..catalog.model import Constraint, Index, Policy, Rule, Table, Trigger
 from .quoting import ident, qualified
 from .tables import table_name
 
 TRIGGER_STATE = {"D": "DISABLE", "R": "ENABLE REPLICA", "A": "ENABLE ALWAYS"}
 
 
-def add_constraint(table: Table, con: Constraint) -> str:
-    only = "ONLY " if con.contype != "f" or table.relkind != "p" else ""
-    return f"ALTER TABLE {only}{table_name(table)} ADD CONSTRAINT {ident(con.name)} {con.definition};\n"
+_DEFERRABLE = re.compile(r"( DEFERRABLE(?: INITIALLY DEFERRED)?)?$")
+
+
+def add_constraint(table: Table, con: Constraint, index: Index | None = None) -> str:
+    # As pg_dump: a CHECK or NOT NULL reaches the children; an FK on a partitioned table is
+    # cloned onto its partitions; keys and exclusions are this table's only.
+    recursive = con.contype in "cn" or (con.contype == "f" and table.relkind == "p")
+    only = "" if recursive else "ONLY "
+    definition = con.definition
+    if index is not None and index.reloptions and con.contype in "pu":
+        # pg_get_constraintdef leaves out the index's storage parameters; they precede DEFERRABLE.
+        definition = _DEFERRABLE.sub(lambda m: f" WITH ({', '.join(index.reloptions)})" + (m.group(1) or ""),
+                                     definition, count=1)
+    return f"ALTER TABLE {only}{table_name(table)} ADD CONSTRAINT {ident(con.name)} {definition};\n"
 
 
 def create_index(index: Index) -> str:
-    return index.definition + ";\n"
+    return index.definition + ";\n" + index_statistics(index)
+
+
+def index_statistics(index: Index) -> str:
+    """ALTER INDEX ... ALTER COLUMN n SET STATISTICS: expression columns' targets."""
+    out = []
+    for item in index.stattargets:
+        attnum, target = item.split()
+        out.append(f"ALTER INDEX {qualified(index.schema, index.name)} ALTER COLUMN {int(attnum)} "
+                   f"SET STATISTICS {int(target)};\n")
+    return "".join(out)
 
 
 def attach_index(parent: Index, child: Index) -> str:
     return f"ALTER INDEX {qualified(parent.schema, parent.name)} ATTACH PARTITION {qualified(child.schema, child.name)};\n"
+
+
+def replica_identity_index(table: Table, index: Index) -> str:
+    return f"ALTER TABLE ONLY {table_name(table)} REPLICA IDENTITY USING INDEX {ident(index.name)};\n"
+
+
+RULE_STATE = {"D": "DISABLE", "R": "ENABLE REPLICA", "A": "ENABLE ALWAYS"}
+
+
+def create_rule(table: Table, rule: Rule) -> str:
+    sql = rule.definition.rstrip().rstrip(";") + ";\n"
+    if rule.enabled in RULE_STATE:
+        sql += f"ALTER TABLE {table_name(table)} {RULE_STATE[rule.enabled]} RULE {ident(rule.name)};\n"
+    return sql
 
 
 def cluster_on(table: Table, index: Index) -> str:

@@ -26,35 +26,60 @@ def identity_clause(column: Column, sequence: Sequence | None) -> str:
     return f" GENERATED {kind} AS IDENTITY ({options})"
 
 
-def column_definition(table: Table, column: Column, identity: Sequence | None) -> str:
-    sql = f"    {ident(column.name)} {column.type}"
-    if column.collation:
-        sql += f" COLLATE {column.collation}"
+def column_definition(table: Table, column: Column, identity: Sequence | None, inline_default: bool = True) -> str:
+    sql = f"    {ident(column.name)}"
+    if table.of_type:
+        sql += " WITH OPTIONS"  # a typed table's columns come from its type
+    else:
+        sql += f" {column.type}"
+        if column.collation:
+            sql += f" COLLATE {column.collation}"
     if column.generated:
         mode = "STORED" if column.generated == "s" else "VIRTUAL"
         sql += f" GENERATED ALWAYS AS ({column.default}) {mode}"
-    elif column.default is not None:
+    elif column.default is not None and inline_default:
         sql += f" DEFAULT {column.default}"
     if column.identity:
         sql += identity_clause(column, identity)
-    if column.notnull and column.notnull_name and column.notnull_name != f"{table.name}_{column.name}_not_null":
-        sql += f" CONSTRAINT {ident(column.notnull_name)} NOT NULL"
-    elif column.notnull:
-        sql += " NOT NULL"
+    sql += not_null_clause(table, column)
     return sql
 
 
+def not_null_clause(table: Table, column: Column) -> str:
+    """NOT NULL as CREATE TABLE says it; on 18 with its name unless it is the default one."""
+    if not column.notnull or not column.notnull_validated:
+        return ""  # NOT VALID (18) ones are added after the data, like a NOT VALID CHECK
+    sql = ""
+    if column.notnull_name and column.notnull_name != f"{table.name}_{column.name}_not_null":
+        sql += f" CONSTRAINT {ident(column.notnull_name)}"
+    sql += " NOT NULL"
+    if column.notnull_noinherit:
+        sql += " NO INHERIT"
+    return sql
+
+
+def printed_columns(table: Table, parents: list[Table]) -> list[Column]:
+    """The columns CREATE TABLE lists: local ones (all of a partition's); a typed table's with options."""
+    if table.of_type:
+        return [c for c in table.columns if c.default is not None or c.notnull or c.identity or c.generated]
+    if table.partition_bound or not parents:
+        return list(table.columns)
+    return [c for c in table.columns if c.is_local]
+
+
 def create_table(table: Table, checks: list[Constraint], identities: dict[str, Sequence],
-                 parents: list[Table]) -> str:
-    """CREATE TABLE with its local columns and inline CHECKs; partitions attach separately."""
+                 parents: list[Table], separate_defaults: set[int] = frozenset()) -> str:
+    """CREATE TABLE with its printed columns and inline CHECKs; partitions attach separately."""
     inherits = [p for p in parents if not table.partition_bound]
-    columns = [c for c in table.columns if c.is_local or not inherits]
-    lines = [column_definition(table, c, identities.get(c.name)) for c in columns]
+    columns = printed_columns(table, parents)
+    lines = [column_definition(table, c, identities.get(c.name), c.attnum not in separate_defaults)
+             for c in columns]
     lines += [f"    CONSTRAINT {ident(c.name)} {c.definition}" for c in checks]
     unlogged = "UNLOGGED " if table.persistence == "u" else ""
     if table.of_type:
-        # Typed tables take their columns from the type.
         sql = f"CREATE {unlogged}TABLE {table_name(table)} OF {table.of_type}"
+        if lines:
+            sql += " (\n" + ",\n".join(lines) + "\n)"
     else:
         sql = f"CREATE {unlogged}TABLE {table_name(table)} (\n" + ",\n".join(lines) + "\n)"
     if inherits:
@@ -66,10 +91,32 @@ def create_table(table: Table, checks: list[Constraint], identities: dict[str, S
     if table.reloptions:
         sql += " WITH (" + ", ".join(table.reloptions) + ")"
     sql += ";\n"
+    sql += inherited_not_null(table, parents, columns)
     sql += column_settings(table)
     if table.replica_identity in REPLICA_IDENTITY:
         sql += f"ALTER TABLE ONLY {table_name(table)} REPLICA IDENTITY {REPLICA_IDENTITY[table.replica_identity]};\n"
     return sql
+
+
+def inherited_not_null(table: Table, parents: list[Table], printed: list[Column]) -> str:
+    """SET NOT NULL for columns not listed (inherited) that are NOT NULL here but not in a parent."""
+    names = {c.name for c in printed}
+    parent_notnull = {c.name for p in parents for c in p.columns if c.notnull}
+    out = []
+    for col in table.columns:
+        if col.name in names or not col.notnull or not col.notnull_validated:
+            continue
+        # Before 18 a NOT NULL is a column flag: inherited if a parent has it. On 18 it is a
+        # constraint that knows whether it was also declared locally.
+        if (col.notnull_local if col.notnull_name is not None else col.name not in parent_notnull):
+            out.append(f"ALTER TABLE ONLY {table_name(table)} ALTER COLUMN {ident(col.name)} SET NOT NULL;\n")
+    return "".join(out)
+
+
+def set_default(table: Table, column: Column) -> str:
+    """A default written on its own: views' defaults, inherited columns', or one split from a loop."""
+    action = "DROP DEFAULT" if column.default is None else f"SET DEFAULT {column.default}"
+    return f"ALTER TABLE ONLY {table_name(table)} ALTER COLUMN {ident(column.name)} {action};\n"
 
 
 def column_settings(table: Table) -> str:
@@ -93,13 +140,25 @@ def attach_partition(parent: Table, child: Table) -> str:
     return f"ALTER TABLE ONLY {table_name(parent)} ATTACH PARTITION {table_name(child)} {child.partition_bound};\n"
 
 
-def create_view(view: Table) -> str:
+def create_view(view: Table, replace: bool = False) -> str:
     options = f" WITH ({', '.join(view.reloptions)})" if view.reloptions else ""
     body = view.view_definition.rstrip().rstrip(";")
     if view.relkind == "m":
         using = f" USING {ident(view.access_method)}" if view.access_method and view.access_method != "heap" else ""
         return f"CREATE MATERIALIZED VIEW {table_name(view)}{using}{options} AS\n{body}\n  WITH NO DATA;\n"
-    return f"CREATE VIEW {table_name(view)}{options} AS\n{body};\n"
+    verb = "CREATE OR REPLACE VIEW" if replace else "CREATE VIEW"
+    return f"{verb} {table_name(view)}{options} AS\n{body};\n"
+
+
+def create_dummy_view(view: Table) -> str:
+    """A stand-in with the view's columns, types and collations; its real query comes later."""
+    columns = ",\n    ".join(
+        f"NULL::{c.type}" + (f" COLLATE {c.collation}" if c.collation else "") + f" AS {ident(c.name)}"
+        for c in view.columns
+    )
+    options = [o for o in view.reloptions or [] if not o.startswith("check_option=")]
+    with_options = f" WITH ({', '.join(options)})" if options else ""
+    return f"CREATE VIEW {table_name(view)}{with_options} AS\n SELECT {columns};\n"
 
 
 def refresh_matview(view: Table) -> str:

@@ -1,0 +1,20 @@
+"""Rewrite rules: CREATE RULE, and the _RETURN rule that holds a view's definition."""
+
+from __future__ import annotations
+
+import psycopg
+from psycopg.rows import args_row
+
+from .model import Rule
+
+RULES = """
+SELECT r.oid, r.ev_class, r.rulename, pg_catalog.pg_get_ruledef(r.oid), r.ev_enabled::text,
+       pg_catalog.obj_description(r.oid, 'pg_rewrite')
+FROM pg_catalog.pg_rewrite r
+WHERE r.ev_class = ANY(%s)
+ORDER BY r.ev_class, r.rulename
+"""
+
+
+def read_rules(conn: psycopg.Connection, relids: list[int]) -> list[Rule]:
+    return conn.cursor(row_factory=args_row(Rule)).execute(RULES, (relids,)).fetchall()

@@ -1,0 +1,1 @@
+GRANT MAINTAIN ON rel.cols TO st_reader;
