@@ -360,11 +360,21 @@ def _index_creator(b: _Builder, index: Index) -> str:
 
 
 def _triggers_and_policies(b: _Builder) -> None:
+    by_name = {(t.table_oid, t.name): f"pg_trigger:{t.oid}" for t in b.catalog.triggers if not t.cloned}
     for trig in b.catalog.triggers:
         table = b.tables[trig.table_oid]
         key = f"pg_trigger:{trig.oid}"
+        deps = [f"pg_class:{table.oid}"]
+        if trig.cloned:  # its state is set once the ancestor's CREATE TRIGGER has cloned it
+            ancestor = table
+            while ancestor.parents and ancestor.parents[0] in b.tables:
+                ancestor = b.tables[ancestor.parents[0]]
+                deps.append(f"pg_class:{table.oid}/attach")
+                if (ancestor.oid, trig.name) in by_name:
+                    deps.append(by_name[(ancestor.oid, trig.name)])
+                    break
         entry = b.add(Entry(key, "TRIGGER", "post-data", table.schema, f"{table.name} {trig.name}",
-                            ddl_con.create_trigger(table, trig), table.owner, [f"pg_class:{table.oid}"], table.oid), key)
+                            ddl_con.create_trigger(table, trig), table.owner, deps, table.oid), key)
         if trig.comment is not None:
             target = f"{ident(trig.name)} ON {ddl_tab.table_name(table)}"
             b.add(Entry(key + "/comment", "COMMENT", "post-data", table.schema, entry.name,

@@ -188,6 +188,7 @@ class Trigger(Struct, frozen=True):
     enabled: str  # O origin, D disabled, R replica, A always
     constraint_oid: int | None
     comment: str | None
+    cloned: bool = False  # on a partition, from its parent's trigger: only its state is dumped
 
 
 class Rule(Struct, frozen=True):

@@ -9,14 +9,24 @@ from .model import Policy, Trigger
 
 
 def _triggers_sql(version: int) -> str:
-    # Triggers cloned onto partitions are recreated by their parent's CREATE TRIGGER:
-    # from 13 they carry tgparentid, in 12 they are marked internal.
-    cloned = "AND tg.tgparentid = 0" if version >= 130000 else ""
+    # A trigger cloned onto a partition is recreated by its parent's CREATE TRIGGER; only an
+    # enabled state of its own is dumped. From 13 it carries tgparentid; in 12 it is internal
+    # and depends on its parent trigger with deptype 'P'.
+    if version >= 130000:
+        parent = "NULLIF(tg.tgparentid, 0)"
+    else:
+        parent = ("(SELECT d.refobjid FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_trigger'::regclass"
+                  " AND d.objid = tg.oid AND d.deptype = 'P'"
+                  " AND d.refclassid = 'pg_catalog.pg_trigger'::regclass LIMIT 1)")
     return f"""
 SELECT tg.oid, tg.tgrelid, tg.tgname, pg_catalog.pg_get_triggerdef(tg.oid), tg.tgenabled::text,
-       NULLIF(tg.tgconstraint, 0)::int8, pg_catalog.obj_description(tg.oid, 'pg_trigger')
+       NULLIF(tg.tgconstraint, 0)::int8, pg_catalog.obj_description(tg.oid, 'pg_trigger'), p.cloned
 FROM pg_catalog.pg_trigger tg
-WHERE tg.tgrelid = ANY(%s) AND NOT tg.tgisinternal {cloned}
+CROSS JOIN LATERAL (SELECT {parent} IS NOT NULL) p(cloned)
+WHERE tg.tgrelid = ANY(%s)
+  AND CASE WHEN p.cloned THEN tg.tgenabled <> (SELECT pt.tgenabled FROM pg_catalog.pg_trigger pt
+                                              WHERE pt.oid = {parent})
+           ELSE NOT tg.tgisinternal END
 ORDER BY tg.tgrelid, tg.tgname
 """
 

@@ -64,8 +64,10 @@ def cluster_on(table: Table, index: Index) -> str:
 
 
 def create_trigger(table: Table, trigger: Trigger) -> str:
-    sql = trigger.definition + ";\n"
-    if trigger.enabled in TRIGGER_STATE:
+    sql = "" if trigger.cloned else trigger.definition + ";\n"
+    if trigger.cloned and trigger.enabled == "O":
+        sql += f"ALTER TABLE {table_name(table)} ENABLE TRIGGER {ident(trigger.name)};\n"
+    elif trigger.enabled in TRIGGER_STATE:
         sql += f"ALTER TABLE {table_name(table)} {TRIGGER_STATE[trigger.enabled]} TRIGGER {ident(trigger.name)};\n"
     return sql
 

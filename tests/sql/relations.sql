@@ -178,3 +178,14 @@ INSERT INTO rel.refs VALUES (1, 1, 1, 'one'), (2, NULL, NULL, NULL);
 INSERT INTO rel.measure VALUES (1, 1, '2025-02-01', 1.5), (2, 9, '2010-01-01', 2);
 REFRESH MATERIALIZED VIEW rel.mv1;
 REFRESH MATERIALIZED VIEW rel.mv2;
+
+-- a matview reading a view, exclusion with storage parameters, a partition's own trigger state
+CREATE MATERIALIZED VIEW rel.mv3 AS SELECT * FROM rel.v_grouped;
+CREATE TABLE rel.booking2 (during tsrange, EXCLUDE USING gist (during WITH &&) WITH (fillfactor = 70));
+ALTER TABLE rel.measure_2024 DISABLE TRIGGER t_part;
+-- an inherited column whose default differs from its parent's, and one whose default was dropped
+CREATE TABLE rel.dparent (a int DEFAULT 1, b int DEFAULT 2, c int);
+CREATE TABLE rel.dchild () INHERITS (rel.dparent);
+ALTER TABLE rel.dchild ALTER COLUMN a SET DEFAULT 10;
+ALTER TABLE rel.dchild ALTER COLUMN b DROP DEFAULT;
+ALTER TABLE rel.dchild ALTER COLUMN c SET NOT NULL;
