@@ -24,9 +24,9 @@ from .artifacts import (
 from .catalog import read_catalog
 from .config import BackupOptions
 from .errors import BackupError
-from .plan import Entry, Plan, build_plan
+from .plan import Plan, build_plan, drop_entries
 from .script import TOC_NAME, Part, ScriptWriter, Toc, write_toc
-from .selection import Chosen, choose
+from .selection import Chosen, choose, keep_entries
 from .snapshot import Lead
 from .stream import CopyTask, TaskResult, part_path, run_tasks, split_ranges
 
@@ -75,11 +75,15 @@ def run_backup(options: BackupOptions, log=None) -> BackupResult:
 def _backup_into(work: Path, stamp: str, options: BackupOptions, lead: Lead, started: float, log) -> BackupResult:
     catalog = read_catalog(lead.conn)
     plan = build_plan(catalog, include_data=not options.schema_only)
-    chosen = choose(plan, catalog.tables, [s.name for s in catalog.schemas], options.selection)
-    entries = [e for e in plan.entries if _keep(e, chosen, options)]
+    chosen = choose(plan, catalog.tables, [s.name for s in catalog.schemas], options.selection, catalog.sequences)
+    everything = not options.selection.tables and not options.selection.schemas
+    entries = keep_entries(plan.entries, chosen, options.sections, options.no_owner, options.no_privileges,
+                           everything)
+    if options.clean:
+        entries = drop_entries(entries, options.if_exists) + entries
     data_tables = [t for t in plan.data_tables
                    if t.oid not in chosen.excluded_tables and t.oid not in chosen.excluded_data
-                   and not options.schema_only]
+                   and "data" in options.sections]
     locked = [(t.schema, t.name) for t in catalog.tables
               if t.oid not in chosen.excluded_tables and t.relkind in ("r", "p")]
     lead.lock_tables(locked, options.lock_wait_timeout)
@@ -119,21 +123,6 @@ def _backup_into(work: Path, stamp: str, options: BackupOptions, lead: Lead, sta
     return BackupResult(work, metadata, row_counts, finished - started)
 
 
-def _keep(entry: Entry, chosen: Chosen, options: BackupOptions) -> bool:
-    if options.data_only and entry.section != "data":
-        return False
-    if entry.table_oid is not None:
-        if entry.table_oid in chosen.excluded_tables:
-            return False
-        return not (entry.kind == "TABLE DATA" and entry.table_oid in chosen.excluded_data)
-    schema = entry.name if entry.kind == "SCHEMA" and entry.schema is None else entry.schema
-    if entry.kind in ("EXTENSION",) or entry.key.startswith("pg_extension:"):
-        return not options.selection.tables and not options.selection.schemas
-    if entry.kind in ("COMMENT", "PSQL", "SET") and schema is None:
-        return True
-    return schema not in chosen.excluded_schemas
-
-
 def _copy_tasks(tables, options: BackupOptions, parts_dir: Path, server_version: int) -> list[CopyTask]:
     """Largest tables first; those above the threshold split into block ranges (TID range scans, 14+)."""
     tasks = []
@@ -149,7 +138,7 @@ def _copy_tasks(tables, options: BackupOptions, parts_dir: Path, server_version:
 
 def _metadata(stamp, options, catalog, plan: Plan, chosen: Chosen, data_tables, started, finished, name,
               server_version) -> Metadata:
-    names = {t.oid: qualified_plain(t.schema, t.name) for t in catalog.tables}
+    names = {t.oid: qualified_plain(t.schema, t.name) for t in [*catalog.tables, *catalog.sequences]}
     excluded = [Exclusion(names[oid], "schema and data", why) for oid, why in chosen.excluded_tables.items()]
     excluded += [Exclusion(names[oid], "data", why) for oid, why in chosen.excluded_data.items()]
     return Metadata(

@@ -56,6 +56,15 @@ def build_parser() -> argparse.ArgumentParser:
     select.add_argument("--strict-names", action="store_true", help="every pattern must match something")
     select.add_argument("-s", "--schema-only", action="store_true")
     select.add_argument("-a", "--data-only", action="store_true")
+    select.add_argument("--section", action="append", default=[], choices=("pre-data", "data", "post-data"),
+                        help="dump only this section (repeatable)")
+    output = backup.add_argument_group("output (as pg_dump)")
+    output.add_argument("-O", "--no-owner", action="store_true", help="no ALTER ... OWNER TO statements")
+    output.add_argument("-x", "--no-privileges", "--no-acl", dest="no_privileges", action="store_true",
+                        help="no GRANT/REVOKE statements")
+    output.add_argument("-c", "--clean", action="store_true",
+                        help="drop every object before creating it (in reverse dependency order)")
+    output.add_argument("--if-exists", action="store_true", help="use IF EXISTS when dropping (needs --clean)")
 
     restore = sub.add_parser("restore", help="restore a backup directory into a database (pure Python)")
     restore.add_argument("directory", help="a backup directory")
@@ -76,13 +85,20 @@ def _backup(args) -> int:
         raise UsageError("--jobs must be at least 1")
     if args.schema_only and args.data_only:
         raise UsageError("--schema-only and --data-only cannot be used together")
+    if args.clean and args.data_only:
+        raise UsageError("--clean and --data-only cannot be used together")
+    if args.if_exists and not args.clean:
+        raise UsageError("--if-exists requires --clean")
     selection = Selection(tuple(args.schema), tuple(args.exclude_schema), tuple(args.table),
                           tuple(args.exclude_table), tuple(args.exclude_table_data), args.strict_names)
     options = BackupOptions(
         conninfo=resolve_conninfo(args.dbname), output_dir=args.output_dir, jobs=args.jobs,
         compression=Compression.parse(args.compress), selection=selection, schema_only=args.schema_only,
         data_only=args.data_only, lock_wait_timeout=args.lock_wait_timeout,
-        split_threshold=args.split_threshold_mb * 1024 * 1024,
+        split_threshold=args.split_threshold_mb * 1024 * 1024, no_owner=args.no_owner,
+        no_privileges=args.no_privileges, clean=args.clean, if_exists=args.if_exists,
+        section=tuple(s for s in ("pre-data", "data", "post-data") if s in args.section) if args.section else
+        ("pre-data", "data", "post-data"),
     )
     result = run_backup(options)
     total = sum(result.row_counts.values())

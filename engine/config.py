@@ -62,6 +62,21 @@ class BackupOptions(msgspec.Struct, frozen=True):
     lock_wait_timeout: str | None = None
     # Tables larger than this many bytes are copied in block ranges by several workers.
     split_threshold: int = 256 * 1024 * 1024
+    no_owner: bool = False  # no ALTER ... OWNER TO
+    no_privileges: bool = False  # no GRANT / REVOKE
+    clean: bool = False  # DROP every object first, in reverse dependency order
+    if_exists: bool = False  # ... with IF EXISTS
+    # pg_dump's --section; --schema-only and --data-only narrow it further.
+    section: tuple[str, ...] = ("pre-data", "data", "post-data")
+
+    @property
+    def sections(self) -> tuple[str, ...]:
+        sections = self.section
+        if self.schema_only:
+            sections = tuple(s for s in sections if s != "data")
+        if self.data_only:
+            sections = tuple(s for s in sections if s == "data")
+        return sections
 
 
 def resolve_conninfo(dbname: str | None) -> str:

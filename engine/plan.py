@@ -41,7 +41,8 @@ class Entry(Struct):
     sql: str
     owner: str | None = None
     deps: list[str] = []
-    table_oid: int | None = None  # the table (or view) this entry belongs to, if any
+    table_oid: int | None = None  # the relation this entry belongs to, if any (sequences included)
+    drop: tuple[str, str, str | None] | None = None  # (kind, target, on table) for --clean
 
 
 class DataTable(Struct, frozen=True):
@@ -119,11 +120,13 @@ def _schemas_and_types(b: _Builder) -> None:
         # The public schema exists in every new database; only its properties are dumped.
         sql = "" if schema.name == "public" else ddl_obj.create_schema(schema)
         entry = b.add(Entry(f"pg_namespace:{schema.oid}", "SCHEMA", "pre-data", None, schema.name, sql,
-                            schema.owner), f"pg_namespace:{schema.oid}")
+                            schema.owner, drop=("SCHEMA", target, None) if sql else None),
+                      f"pg_namespace:{schema.oid}")
         b.add_extras(entry, "SCHEMA", target, schema.owner, schema.acl, schema.comment)
     for ext in b.catalog.extensions:
         entry = b.add(Entry(f"pg_extension:{ext.oid}", "EXTENSION", "pre-data", None, ext.name,
-                            ddl_obj.create_extension(ext)), f"pg_extension:{ext.oid}")
+                            ddl_obj.create_extension(ext), drop=("EXTENSION", ident(ext.name), None)),
+                      f"pg_extension:{ext.oid}")
         b.add_extras(entry, "EXTENSION", ident(ext.name), None, None, ext.comment)
     for kind, items, render in (
         ("TYPE", b.catalog.enums, ddl_obj.create_enum),
@@ -132,7 +135,8 @@ def _schemas_and_types(b: _Builder) -> None:
     ):
         for item in items:
             entry = b.add(Entry(f"pg_type:{item.oid}", kind, "pre-data", item.schema, item.name, render(item),
-                                item.owner), f"pg_type:{item.oid}")
+                                item.owner, drop=(kind, qualified(item.schema, item.name), None)),
+                          f"pg_type:{item.oid}")
             b.add_extras(entry, kind, qualified(item.schema, item.name), item.owner, item.acl, item.comment)
 
 
@@ -140,7 +144,8 @@ def _functions(b: _Builder) -> None:
     for func in b.catalog.functions:
         kind = ddl_obj.function_kind(func)
         entry = b.add(Entry(f"pg_proc:{func.oid}", kind, "pre-data", func.schema,
-                            f"{func.name}({func.identity_args})", ddl_obj.create_function(func), func.owner),
+                            f"{func.name}({func.identity_args})", ddl_obj.create_function(func), func.owner,
+                            drop=(kind, ddl_obj.function_signature(func), None)),
                       f"pg_proc:{func.oid}")
         b.add_extras(entry, kind, ddl_obj.function_signature(func), func.owner, func.acl, func.comment)
 
@@ -163,7 +168,8 @@ def _relations(b: _Builder) -> None:
         else:
             kind = "TABLE"
             sql = ""  # rendered once the plan knows which defaults and checks are separate
-        entry = b.add(Entry(key, kind, "pre-data", table.schema, table.name, sql, table.owner, [], table.oid), key)
+        entry = b.add(Entry(key, kind, "pre-data", table.schema, table.name, sql, table.owner, [], table.oid,
+                            ("TABLE" if kind == "TABLE" else kind, target, None)), key)
         for con_identity, con in b.inline_checks.items():
             if con.table_oid == table.oid:
                 b.defining[con_identity] = key
@@ -239,7 +245,8 @@ def _separate_default(b: _Builder, identity: str) -> None:
     key = f"pg_class:{table.oid}/default/{col.attnum}"
     b.separate.add(identity)
     b.add(Entry(key, "DEFAULT", "pre-data", table.schema, f"{table.name} {col.name}",
-                ddl_tab.set_default(table, col), table.owner, [f"pg_class:{table.oid}"], table.oid), identity)
+                ddl_tab.set_default(table, col), table.owner, [f"pg_class:{table.oid}"], table.oid,
+                ("DEFAULT", ident(col.name), f"ONLY {ddl_tab.table_name(table)}") if col.default else None), identity)
 
 
 def _separate_check(b: _Builder, identity: str) -> None:
@@ -247,7 +254,8 @@ def _separate_check(b: _Builder, identity: str) -> None:
     table = b.tables[con.table_oid]
     b.separate.add(identity)
     b.add(Entry(identity, "CONSTRAINT", "post-data", table.schema, f"{table.name} {con.name}",
-                ddl_con.add_constraint(table, con), table.owner, [f"pg_class:{table.oid}"], table.oid), identity)
+                ddl_con.add_constraint(table, con), table.owner, [f"pg_class:{table.oid}"], table.oid,
+                ("CONSTRAINT", ident(con.name), ddl_con.constraint_table(table, con))), identity)
 
 
 def _split_view(b: _Builder, key: str, section: str) -> None:
@@ -282,7 +290,8 @@ def _rules(b: _Builder) -> None:
         table = b.tables[rule.table_oid]
         key = f"pg_rewrite:{rule.oid}"
         entry = b.add(Entry(key, "RULE", "post-data", table.schema, f"{table.name} {rule.name}",
-                            ddl_con.create_rule(table, rule), table.owner, [f"pg_class:{table.oid}"], table.oid), key)
+                            ddl_con.create_rule(table, rule), table.owner, [f"pg_class:{table.oid}"], table.oid,
+                            ("RULE", ident(rule.name), ddl_tab.table_name(table))), key)
         if rule.comment is not None:
             target = f"{ident(rule.name)} ON {ddl_tab.table_name(table)}"
             b.add(Entry(key + "/comment", "COMMENT", "post-data", table.schema, entry.name,
@@ -297,12 +306,12 @@ def _sequences(b: _Builder) -> None:
             b.defining[key] = f"pg_class:{seq.owned_by_table}"
             continue
         entry = b.add(Entry(key, "SEQUENCE", "pre-data", seq.schema, seq.name, ddl_tab.create_sequence(seq),
-                            seq.owner), key)
+                            seq.owner, [], seq.oid, ("SEQUENCE", qualified(seq.schema, seq.name), None)), key)
         b.add_extras(entry, "SEQUENCE", qualified(seq.schema, seq.name), seq.owner, seq.acl, seq.comment)
         if seq.owned_by_table in b.tables:
             b.add(Entry(key + "/owned_by", "SEQUENCE OWNED BY", "pre-data", seq.schema, seq.name,
                         ddl_tab.sequence_owned_by(seq, b.tables[seq.owned_by_table]), seq.owner,
-                        [key, f"pg_class:{seq.owned_by_table}"]))
+                        [key, f"pg_class:{seq.owned_by_table}"], seq.oid))
 
 
 def _constraints_and_indexes(b: _Builder) -> None:
@@ -322,7 +331,8 @@ def _constraints_and_indexes(b: _Builder) -> None:
         key = f"pg_constraint:{con.oid}"
         index = index_by_oid.get(con.index_oid) if con.contype in "pux" else None
         b.add(Entry(key, kind, "post-data", table.schema, f"{table.name} {con.name}",
-                    ddl_con.add_constraint(table, con, index), table.owner, [f"pg_class:{table.oid}"], table.oid), key)
+                    ddl_con.add_constraint(table, con, index), table.owner, [f"pg_class:{table.oid}"], table.oid,
+                    (kind, ident(con.name), ddl_con.constraint_table(table, con))), key)
         if index is not None:
             b.defining[f"pg_class:{con.index_oid}"] = key
         _constraint_comment(b, table, con)
@@ -331,7 +341,8 @@ def _constraints_and_indexes(b: _Builder) -> None:
         key = f"pg_class:{index.oid}"
         if index.constraint_oid is None:
             entry = b.add(Entry(key, "INDEX", "post-data", index.schema, index.name, ddl_con.create_index(index),
-                                None, [f"pg_class:{table.oid}"], table.oid), key)
+                                None, [f"pg_class:{table.oid}"], table.oid,
+                                ("INDEX", qualified(index.schema, index.name), None)), key)
             b.add_extras(entry, "INDEX", qualified(index.schema, index.name), None, None, index.comment)
         if index.parent_oid in index_by_oid:
             parent = index_by_oid[index.parent_oid]
@@ -373,8 +384,9 @@ def _triggers_and_policies(b: _Builder) -> None:
                 if (ancestor.oid, trig.name) in by_name:
                     deps.append(by_name[(ancestor.oid, trig.name)])
                     break
+        drop = None if trig.cloned else ("TRIGGER", ident(trig.name), ddl_tab.table_name(table))
         entry = b.add(Entry(key, "TRIGGER", "post-data", table.schema, f"{table.name} {trig.name}",
-                            ddl_con.create_trigger(table, trig), table.owner, deps, table.oid), key)
+                            ddl_con.create_trigger(table, trig), table.owner, deps, table.oid, drop), key)
         if trig.comment is not None:
             target = f"{ident(trig.name)} ON {ddl_tab.table_name(table)}"
             b.add(Entry(key + "/comment", "COMMENT", "post-data", table.schema, entry.name,
@@ -383,7 +395,8 @@ def _triggers_and_policies(b: _Builder) -> None:
         table = b.tables[pol.table_oid]
         key = f"pg_policy:{pol.oid}"
         entry = b.add(Entry(key, "POLICY", "post-data", table.schema, f"{table.name} {pol.name}",
-                            ddl_con.create_policy(table, pol), table.owner, [f"pg_class:{table.oid}"], table.oid), key)
+                            ddl_con.create_policy(table, pol), table.owner, [f"pg_class:{table.oid}"], table.oid,
+                            ("POLICY", ident(pol.name), ddl_tab.table_name(table))), key)
         if pol.comment is not None:
             target = f"{ident(pol.name)} ON {ddl_tab.table_name(table)}"
             b.add(Entry(key + "/comment", "COMMENT", "post-data", table.schema, entry.name,
@@ -475,7 +488,19 @@ def _data_entries(b: _Builder, data_tables: list[DataTable]) -> None:
         creator = b.defining.get(key)
         if creator:
             b.add(Entry(key + "/set", "SEQUENCE SET", "data", seq.schema, seq.name, ddl_tab.sequence_set(seq),
-                        seq.owner, [creator]))
+                        seq.owner, [creator], seq.owned_by_table if seq.identity else seq.oid))
+
+
+def drop_entries(entries: list[Entry], if_exists: bool) -> list[Entry]:
+    """--clean: a DROP for every entry that creates something, in reverse dependency order."""
+    drops = []
+    for entry in reversed(entries):
+        if entry.drop is not None:
+            kind, target, table = entry.drop
+            drops.append(Entry(entry.key + "/drop", entry.kind, entry.section, entry.schema, entry.name,
+                               common.drop_statement(kind, target, table, if_exists), entry.owner, [],
+                               entry.table_oid))
+    return drops
 
 
 def _graph(b: _Builder) -> nx.DiGraph:

@@ -14,7 +14,7 @@ from msgspec import Struct
 
 from .config import Selection
 from .errors import UsageError
-from .plan import Plan
+from .plan import Entry, Plan
 
 
 def _compile(pattern: str) -> list[str]:
@@ -78,14 +78,19 @@ class Matcher:
 class Chosen(Struct):
     """The plan cut down to what the user asked for."""
 
-    excluded_tables: dict[int, str]  # oid -> why (schema and data left out)
+    excluded_tables: dict[int, str]  # relation oid -> why (schema and data left out)
     excluded_data: dict[int, str]  # oid -> why (definition kept, rows left out)
     excluded_schemas: set[str]
     warnings: list[str]
 
 
-def choose(plan: Plan, tables, schemas: list[str], selection: Selection) -> Chosen:
-    """Apply -n/-N/-t/-T/--exclude-table-data; unmatched patterns are errors under --strict-names."""
+def choose(plan: Plan, tables, schemas: list[str], selection: Selection, sequences=()) -> Chosen:
+    """Apply -n/-N/-t/-T/--exclude-table-data as pg_dump does.
+
+    -t selects relations of every kind (sequences included) and nothing else; -n/-N then have
+    no effect. A sequence owned by a selected table comes with it. A -n or -t that matches
+    nothing at all is an error, as in pg_dump; with --strict-names every pattern must match.
+    """
     include_schemas = Matcher(selection.schemas)
     exclude_schemas = Matcher(selection.exclude_schemas)
     include_tables = Matcher(selection.tables)
@@ -97,23 +102,74 @@ def choose(plan: Plan, tables, schemas: list[str], selection: Selection) -> Chos
             dropped_schemas.add(schema)
     excluded_tables: dict[int, str] = {}
     excluded_data: dict[int, str] = {}
-    for table in tables:
-        if table.schema in dropped_schemas and not selection.tables:
-            excluded_tables[table.oid] = "schema excluded"
-        elif selection.tables and not include_tables.match_table(table.schema, table.name):
-            excluded_tables[table.oid] = "not selected by -t"
-        elif exclude_tables.match_table(table.schema, table.name):
-            excluded_tables[table.oid] = "excluded by -T"
-        elif exclude_data.match_table(table.schema, table.name):
-            excluded_data[table.oid] = "excluded by --exclude-table-data"
+    owned = {s.oid: s.owned_by_table for s in sequences if s.owned_by_table is not None}
+    relations = list(tables) + [s for s in sequences if not s.identity]
+    for rel in relations:
+        if selection.tables and not include_tables.match_table(rel.schema, rel.name):
+            excluded_tables[rel.oid] = "not selected by -t"
+        elif not selection.tables and rel.schema in dropped_schemas:
+            excluded_tables[rel.oid] = "schema excluded"
+        elif exclude_tables.match_table(rel.schema, rel.name):
+            excluded_tables[rel.oid] = "excluded by -T"
+        elif exclude_data.match_table(rel.schema, rel.name):
+            excluded_data[rel.oid] = "excluded by --exclude-table-data"
+    for seq_oid, table_oid in owned.items():
+        if seq_oid in excluded_tables and table_oid not in excluded_tables and table_oid is not None:
+            if excluded_tables[seq_oid] != "excluded by -T":
+                del excluded_tables[seq_oid]  # an owned sequence follows its table
     if selection.tables:
-        # -t selects tables only: other objects are left out, as pg_dump does.
+        # -t selects relations only: other objects are left out, as pg_dump does.
         dropped_schemas = set(schemas)
     warnings = []
-    for flag, matcher in (("-n", include_schemas), ("-t", include_tables)):
-        for pattern in matcher.unused():
-            message = f"no matching {'schemas' if flag == '-n' else 'tables'} were found for pattern \"{pattern}\""
+    for flag, matcher, what in (("-n", include_schemas, "schemas"), ("-t", include_tables, "tables")):
+        unused = matcher.unused()
+        if matcher.patterns and len(unused) == len(matcher.patterns):
+            raise UsageError(f"no matching {what} were found" + (
+                f" for pattern \"{unused[0]}\"" if len(unused) == 1 else ""))
+        for pattern in unused:
+            message = f"no matching {what} were found for pattern \"{pattern}\""
             if selection.strict_names:
                 raise UsageError(message)
             warnings.append(message)
     return Chosen(excluded_tables, excluded_data, dropped_schemas, warnings)
+
+
+def keep_entries(entries: list[Entry], chosen: Chosen, sections: tuple[str, ...], no_owner: bool = False,
+                 no_privileges: bool = False, everything: bool = True) -> list[Entry]:
+    """The entries a backup writes: selected objects, minus what depends on a relation left out.
+
+    A view, index, trigger, constraint... over an excluded relation would fail to restore, so it
+    goes too; a table never goes for that reason (only the patterns decide tables). `everything`
+    is false under -n or -t, which leave extensions out, as pg_dump does.
+    """
+    gone: set[str] = set()  # left out with an excluded relation, transitively
+    kept: list[Entry] = []
+    for entry in entries:  # in dependency order: an entry's dependencies are decided before it
+        if entry.table_oid is not None and entry.table_oid in chosen.excluded_tables:
+            gone.add(entry.key)
+            continue
+        if entry.kind != "TABLE" and any(dep in gone for dep in entry.deps):
+            gone.add(entry.key)
+            continue
+        if not _selected(entry, chosen, everything):
+            continue
+        if entry.section not in sections and entry.kind not in ("PSQL", "SET"):
+            continue
+        if (no_owner and entry.kind == "OWNER") or (no_privileges and entry.kind in ("ACL", "DEFAULT ACL")):
+            continue
+        kept.append(entry)
+    return kept
+
+
+def _selected(entry: Entry, chosen: Chosen, everything: bool) -> bool:
+    if entry.table_oid is not None:
+        if entry.table_oid in chosen.excluded_tables:
+            return False
+        return not (entry.kind == "TABLE DATA" and entry.table_oid in chosen.excluded_data)
+    if entry.key.startswith("pg_extension:"):
+        return everything
+    # A schema's own entries (its owner, comment, ACL too) carry its name, not a schema.
+    schema = entry.name if entry.key.startswith("pg_namespace:") else entry.schema
+    if schema is None:
+        return True
+    return schema not in chosen.excluded_schemas

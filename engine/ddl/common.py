@@ -74,3 +74,15 @@ def grants(kind: str, target: str, owner: str, acl: list[str] | None, column: st
                 privs = ",".join(f"{p}{cols}" for p in group)
                 out.append(f"{prefix}GRANT {privs} ON {kind} {target} TO {role}{option};\n{suffix}")
     return "".join(out)
+
+
+def drop_statement(kind: str, target: str, table: str | None, if_exists: bool) -> str:
+    """--clean: the DROP that undoes one entry's CREATE (with --if-exists, as pg_dump spells it)."""
+    maybe = "IF EXISTS " if if_exists else ""
+    if table is None:
+        return f"DROP {kind} {maybe}{target};\n"
+    if kind in ("CONSTRAINT", "FK CONSTRAINT"):
+        return f"ALTER TABLE {maybe}{table} DROP CONSTRAINT {maybe}{target};\n"
+    if kind == "DEFAULT":
+        return f"ALTER TABLE {maybe}{table} ALTER COLUMN {target} DROP DEFAULT;\n"
+    return f"DROP {kind} {maybe}{target} ON {table};\n"  # TRIGGER, POLICY, RULE

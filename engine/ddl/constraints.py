@@ -14,17 +14,20 @@ TRIGGER_STATE = {"D": "DISABLE", "R": "ENABLE REPLICA", "A": "ENABLE ALWAYS"}
 _DEFERRABLE = re.compile(r"( DEFERRABLE(?: INITIALLY DEFERRED)?)?$")
 
 
-def add_constraint(table: Table, con: Constraint, index: Index | None = None) -> str:
-    # As pg_dump: a CHECK or NOT NULL reaches the children; an FK on a partitioned table is
-    # cloned onto its partitions; keys and exclusions are this table's only.
+def constraint_table(table: Table, con: Constraint) -> str:
+    """The ALTER TABLE target, as pg_dump: a CHECK or NOT NULL reaches the children; an FK on a
+    partitioned table is cloned onto its partitions; keys and exclusions are this table's only."""
     recursive = con.contype in "cn" or (con.contype == "f" and table.relkind == "p")
-    only = "" if recursive else "ONLY "
+    return table_name(table) if recursive else f"ONLY {table_name(table)}"
+
+
+def add_constraint(table: Table, con: Constraint, index: Index | None = None) -> str:
     definition = con.definition
     if index is not None and index.reloptions and con.contype in "pu":
         # pg_get_constraintdef leaves out the index's storage parameters; they precede DEFERRABLE.
         definition = _DEFERRABLE.sub(lambda m: f" WITH ({', '.join(index.reloptions)})" + (m.group(1) or ""),
                                      definition, count=1)
-    return f"ALTER TABLE {only}{table_name(table)} ADD CONSTRAINT {ident(con.name)} {definition};\n"
+    return f"ALTER TABLE {constraint_table(table, con)} ADD CONSTRAINT {ident(con.name)} {definition};\n"
 
 
 def create_index(index: Index) -> str:
