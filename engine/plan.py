@@ -13,8 +13,9 @@ from msgspec import Struct
 
 from .catalog import Catalog
 from .catalog.model import Column, Constraint, Index, Table
-from .ddl import common, constraints as ddl_con, objects as ddl_obj, tables as ddl_tab
+from .ddl import common, constraints as ddl_con, foreign as ddl_foreign, objects as ddl_obj, tables as ddl_tab
 from .ddl.quoting import ident, qualified
+from .entries import register_kinds, repair_kinds
 from .errors import CatalogError
 
 SECTIONS = ("pre-data", "data", "post-data")
@@ -27,6 +28,17 @@ KIND_RANK = {
     "INDEX": 14, "INDEX ATTACH": 15, "CLUSTER": 16, "TRIGGER": 17, "FK CONSTRAINT": 18,
     "POLICY": 19, "ROW SECURITY": 20, "MATERIALIZED VIEW DATA": 21,
     "OWNER": 30, "COMMENT": 31, "ACL": 32,
+    # The other kinds (entries/), placed as pg_dump_sort.c places them.
+    "PROCEDURAL LANGUAGE": 2, "COLLATION": 2, "TRANSFORM": 2, "SHELL TYPE": 3, "CAST": 4.5, "AGGREGATE": 5.1,
+    "OPERATOR": 5.2, "OPERATOR FAMILY": 5.3, "OPERATOR CLASS": 5.3, "CONVERSION": 5.4,
+    "TEXT SEARCH PARSER": 5.5, "TEXT SEARCH TEMPLATE": 5.5, "TEXT SEARCH DICTIONARY": 5.6,
+    "TEXT SEARCH CONFIGURATION": 5.7, "FOREIGN DATA WRAPPER": 5.8, "SERVER": 5.9, "USER MAPPING": 5.95,
+    "FOREIGN TABLE": 7, "LARGE OBJECT": 10.5, "LARGE OBJECT DATA": 12.5, "STATISTICS": 14.5,
+    "PUBLICATION": 19.5, "PUBLICATION TABLE": 19.6, "PUBLICATION TABLES IN SCHEMA": 19.6, "SUBSCRIPTION": 19.7,
+    "SECURITY LABEL": 33,
+    # Last: default privileges must not touch the objects the restore creates, and an event
+    # trigger must not fire on the restore's own DDL.
+    "DEFAULT ACL": 40, "EVENT TRIGGER": 41,
 }
 
 
@@ -84,8 +96,13 @@ class _Builder:
             self.defining[identity] = entry.key
         return entry
 
-    def add_extras(self, base: Entry, kind: str, target: str, owner: str | None, acl, comment) -> None:
-        """OWNER, COMMENT and ACL entries that follow an object's creation."""
+    def add_extras(self, base: Entry, kind: str, target: str, owner: str | None, acl, comment,
+                   grant_kind: str | None = None) -> None:
+        """OWNER, COMMENT and ACL entries that follow an object's creation.
+
+        `grant_kind` is GRANT's word where it differs from ALTER's and COMMENT's (an aggregate's
+        privileges are granted ON FUNCTION, a server's ON FOREIGN SERVER).
+        """
         if owner:
             self.add(Entry(base.key + "/owner", "OWNER", base.section, base.schema, base.name,
                            common.owner_to(kind, target, owner), owner, [base.key], base.table_oid))
@@ -94,7 +111,8 @@ class _Builder:
                            common.comment_on(kind, target, comment), owner, [base.key], base.table_oid))
         if acl is not None:
             self.add(Entry(base.key + "/acl", "ACL", base.section, base.schema, base.name,
-                           common.grants(kind, target, owner or "", acl), owner, [base.key], base.table_oid))
+                           common.grants(grant_kind or kind, target, owner or "", acl), owner, [base.key],
+                           base.table_oid))
 
 
 def build_plan(catalog: Catalog, include_data: bool = True) -> Plan:
@@ -106,7 +124,9 @@ def build_plan(catalog: Catalog, include_data: bool = True) -> Plan:
     _sequences(b)
     _constraints_and_indexes(b)
     _triggers_and_policies(b)
+    register_kinds(b, include_data)
     _dependency_edges(b)
+    repair_kinds(b)
     data_tables, cycles = _fk_order(catalog)
     if include_data:
         _data_entries(b, data_tables)
@@ -166,7 +186,7 @@ def _relations(b: _Builder) -> None:
                 if table.relkind == "v":
                     b.view_rules[key] = f"pg_rewrite:{rules[table.oid].oid}"
         else:
-            kind = "TABLE"
+            kind = "FOREIGN TABLE" if table.relkind == "f" else "TABLE"
             sql = ""  # rendered once the plan knows which defaults and checks are separate
         entry = b.add(Entry(key, kind, "pre-data", table.schema, table.name, sql, table.owner, [], table.oid,
                             ("TABLE" if kind == "TABLE" else kind, target, None)), key)
@@ -174,7 +194,7 @@ def _relations(b: _Builder) -> None:
             if con.table_oid == table.oid:
                 b.defining[con_identity] = key
         b.defining[f"pg_type:{table.rowtype}"] = entry.key
-        b.add_extras(entry, kind, target, table.owner, table.acl, table.comment)
+        b.add_extras(entry, kind, target, table.owner, table.acl, table.comment, grant_kind="TABLE")
         _column_defaults(b, table, entry)
         for col in table.columns:
             col_target = f"{target}.{ident(col.name)}"
@@ -273,6 +293,7 @@ def _split_view(b: _Builder, key: str, section: str) -> None:
 def _render_tables(b: _Builder) -> None:
     """CREATE TABLE text, now that the loop-breaking rules have said what stays inline."""
     identities = {(s.owned_by_table, s.owned_by_column): s for s in b.catalog.sequences if s.identity}
+    foreign = {f.oid: f for f in b.catalog.kinds.foreign_tables}
     for table in b.catalog.tables:
         if table.relkind in ("v", "m"):
             continue
@@ -280,7 +301,11 @@ def _render_tables(b: _Builder) -> None:
         parents = [b.tables[p] for p in table.parents if p in b.tables]
         ids = {c.name: identities[(table.oid, c.name)] for c in table.columns if (table.oid, c.name) in identities}
         separate = {c.attnum for i, (t, c) in b.attrdefs.items() if t.oid == table.oid and i in b.separate}
-        b.entries[f"pg_class:{table.oid}"].sql = ddl_tab.create_table(table, checks, ids, parents, separate)
+        if table.relkind == "f":
+            sql = ddl_foreign.create_foreign_table(table, foreign[table.oid], checks, parents, separate)
+        else:
+            sql = ddl_tab.create_table(table, checks, ids, parents, separate)
+        b.entries[f"pg_class:{table.oid}"].sql = sql
 
 
 def _rules(b: _Builder) -> None:

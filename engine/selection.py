@@ -171,5 +171,7 @@ def _selected(entry: Entry, chosen: Chosen, everything: bool) -> bool:
     # A schema's own entries (its owner, comment, ACL too) carry its name, not a schema.
     schema = entry.name if entry.key.startswith("pg_namespace:") else entry.schema
     if schema is None:
-        return True
+        # Objects outside schemas (casts, languages, wrappers, servers, publications, event
+        # triggers, large objects, database-wide default privileges) go with -n/-t, as in pg_dump.
+        return everything
     return schema not in chosen.excluded_schemas

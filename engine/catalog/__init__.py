@@ -11,6 +11,7 @@ from msgspec import Struct
 from .constraints import read_constraints, read_indexes
 from .depends import read_depends, read_extension_members
 from .functions import read_functions
+from .kinds import Kinds, read_kinds
 from .model import (
     CompositeType, Constraint, Dependency, Domain, EnumType, Extension, Function, Index, Policy,
     Rule, Schema, Sequence, Table, Trigger,
@@ -40,6 +41,7 @@ class Catalog(Struct):
     policies: list[Policy]
     depends: list[Dependency]
     extension_members: dict[str, str]
+    kinds: Kinds  # every other object kind: catalog/kinds.py
     rules: list[Rule] = []
 
 
@@ -70,4 +72,5 @@ def read_catalog(conn: psycopg.Connection) -> Catalog:
         depends=read_depends(conn),
         extension_members=read_extension_members(conn),
         rules=read_rules(conn, relids),
+        kinds=read_kinds(conn, [t.oid for t in tables if t.relkind == "f"]),
     )

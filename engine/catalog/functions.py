@@ -14,6 +14,9 @@ SELECT p.oid, n.nspname, p.proname, pg_catalog.pg_get_userbyid(p.proowner), p.pr
        p.proacl::text[], pg_catalog.obj_description(p.oid, 'pg_proc')
 FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
 WHERE p.prokind IN ('f', 'p', 'w') AND {USER_NAMESPACE} AND {not_extension_member('pg_proc', 'p.oid')}
+  -- made by and dropped with another object (a range type's constructors): never dumped alone
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend i WHERE i.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass
+                  AND i.objid = p.oid AND i.deptype = 'i')
 ORDER BY n.nspname, p.proname, 6
 """
 

@@ -48,6 +48,7 @@ class CompositeType(Struct, frozen=True):
 
 
 class DomainConstraint(Struct, frozen=True):
+    oid: int  # pg_depend knows the constraint, not the domain, as depending on e.g. a function
     name: str
     definition: str
     validated: bool

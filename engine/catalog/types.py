@@ -51,11 +51,12 @@ LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace
 WHERE t.typtype = 'd' AND {_TYPE_FILTER}
 """
 
+# From 17 a domain's NOT NULL is a named pg_constraint row (contype 'n') too.
 DOMAIN_CONSTRAINTS = """
-SELECT co.contypid, co.conname, pg_catalog.pg_get_constraintdef(co.oid), co.convalidated
+SELECT co.contypid, co.oid, co.conname, pg_catalog.pg_get_constraintdef(co.oid), co.convalidated
 FROM pg_catalog.pg_constraint co
-WHERE co.contypid = ANY(%s) AND co.contype = 'c'
-ORDER BY co.contypid, co.conname
+WHERE co.contypid = ANY(%s) AND co.contype IN ('c', 'n')
+ORDER BY co.contypid, co.contype = 'c', co.conname
 """
 
 
@@ -77,8 +78,8 @@ def read_composites(conn: psycopg.Connection) -> list[CompositeType]:
 def read_domains(conn: psycopg.Connection) -> list[Domain]:
     rows = conn.execute(DOMAINS).fetchall()
     checks: dict[int, list[DomainConstraint]] = {}
-    for typid, name, definition, validated in conn.execute(DOMAIN_CONSTRAINTS, ([r[0] for r in rows],)):
-        checks.setdefault(typid, []).append(DomainConstraint(name, definition, validated))
+    for typid, oid, name, definition, validated in conn.execute(DOMAIN_CONSTRAINTS, ([r[0] for r in rows],)):
+        checks.setdefault(typid, []).append(DomainConstraint(oid, name, definition, validated))
     return [
         Domain(oid, schema, name, owner, base, collation, default, notnull, checks.get(oid, []), acl, comment)
         for oid, schema, name, owner, base, collation, default, notnull, acl, comment in rows

@@ -33,7 +33,8 @@ def create_domain(domain: Domain) -> str:
         parts.append(f"COLLATE {domain.collation}")
     if domain.default is not None:
         parts.append(f"DEFAULT {domain.default}")
-    if domain.notnull:
+    named_notnull = any(c.definition == "NOT NULL" for c in domain.constraints)
+    if domain.notnull and not named_notnull:
         parts.append("NOT NULL")
     for check in domain.constraints:
         if check.validated:

@@ -1,0 +1,48 @@
+"""Event triggers, extended statistics, large objects, default privileges and security labels."""
+
+from __future__ import annotations
+
+from ..ddl import (
+    defaultacl as ddl_defacl, eventtriggers as ddl_evt, largeobjects as ddl_lo, seclabels as ddl_label,
+    statistics as ddl_stats,
+)
+from ..ddl.quoting import ident, qualified
+from .base import add_object
+
+
+def register(b, include_data: bool) -> None:
+    kinds = b.catalog.kinds
+    for et in kinds.event_triggers:
+        add_object(b, f"pg_event_trigger:{et.oid}", "EVENT TRIGGER", "post-data", None, et.name,
+                   ddl_evt.create_event_trigger(et), owner=et.owner, target=ident(et.name), comment=et.comment, drop=True)
+    for stat in kinds.statistics:
+        table = b.tables.get(stat.table_oid)
+        if table is None:
+            continue
+        add_object(b, f"pg_statistic_ext:{stat.oid}", "STATISTICS", "post-data", stat.schema, stat.name,
+                   ddl_stats.create_statistics(stat), owner=stat.owner, target=qualified(stat.schema, stat.name),
+                   comment=stat.comment, deps=[f"pg_class:{table.oid}"], table_oid=table.oid, drop=True)
+    for lo in kinds.large_objects:
+        key = f"pg_largeobject:{lo.oid}"
+        add_object(b, key, "LARGE OBJECT", "pre-data", None, str(lo.oid), ddl_lo.create_large_object(lo.oid),
+                   owner=lo.owner, target=str(lo.oid), acl=lo.acl, comment=lo.comment)
+        if include_data:
+            # The contents are read chunk by chunk while the script is written (backup.py).
+            add_object(b, key + "/data", "LARGE OBJECT DATA", "data", None, str(lo.oid), "", owner=lo.owner,
+                       deps=[key])
+    for d in kinds.default_acls:
+        add_object(b, f"pg_default_acl:{d.oid}", "DEFAULT ACL", "post-data", d.schema,
+                   f"{d.role} {ddl_defacl.OBJECTS[d.objtype]}", ddl_defacl.alter_default_privileges(d), owner=d.role)
+
+
+def add_security_labels(b) -> None:
+    """A label follows its object, in the object's section, wherever the object came from."""
+    from ..plan import Entry  # noqa: PLC0415
+
+    for n, label in enumerate(b.catalog.kinds.security_labels):
+        owner_key = b.defining.get(label.object)
+        if owner_key is None:
+            continue  # an object we do not dump (built in, or an extension's member)
+        obj = b.entries[owner_key]
+        b.add(Entry(f"{label.object}/seclabel/{n}", "SECURITY LABEL", obj.section, obj.schema, obj.name,
+                    ddl_label.security_label(label), obj.owner, [owner_key], obj.table_oid))
