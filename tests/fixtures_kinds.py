@@ -197,7 +197,6 @@ COMMENT ON SUBSCRIPTION kinds_sub IS 'a subscription';
 -- extended statistics
 CREATE TABLE kinds.stats_t (a int, b int, c text);
 CREATE STATISTICS kinds.st_ab (dependencies, ndistinct) ON a, b FROM kinds.stats_t;
-ALTER STATISTICS kinds.st_ab SET STATISTICS 500;
 COMMENT ON STATISTICS kinds.st_ab IS 'statistics';
 
 -- large objects: contents, an empty one, owner, ACL, comment
@@ -228,6 +227,7 @@ ALTER EVENT TRIGGER kinds_always ENABLE ALWAYS;
 COMMENT ON EVENT TRIGGER kinds_ddl IS 'an event trigger';
 """),
     (13, """
+ALTER STATISTICS kinds.st_ab SET STATISTICS 500;
 CREATE PUBLICATION kinds_root FOR TABLE kinds.stats_t WITH (publish_via_partition_root = true);
 """),
     (14, """

@@ -21,8 +21,13 @@ class StatisticsObject(Struct, frozen=True):
 
 
 def _statistics_sql(version: int) -> str:
-    # stxstattarget: -1 for the default before 17, NULL from 17.
-    target = "s.stxstattarget::int" if version >= 170000 else "NULLIF(s.stxstattarget, -1)::int"
+    # stxstattarget arrived in 13: -1 for the default before 17, NULL from 17.
+    if version >= 170000:
+        target = "s.stxstattarget::int"
+    elif version >= 130000:
+        target = "NULLIF(s.stxstattarget, -1)::int"
+    else:
+        target = "NULL::int"
     return f"""
 SELECT s.oid, s.stxrelid::int8, n.nspname, s.stxname, pg_catalog.pg_get_userbyid(s.stxowner),
        pg_catalog.pg_get_statisticsobjdef(s.oid), {target},
