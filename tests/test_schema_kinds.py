@@ -16,6 +16,7 @@ from engine.catalog import read_catalog
 from engine.catalog.largeobjects import read_chunks
 from engine.plan import build_plan
 from engine.restore import RestoreOptions, run_restore
+from engine.script import read_toc
 
 from .fix_tools import backup, psql_restore, schema_dump
 from .fixtures_kinds import ROLES, fixture_sql
@@ -120,8 +121,16 @@ def test_user_mapping_password_only_in_the_script(kinds):
         assert b"secret-pw" not in (result.directory / name).read_bytes()
 
 
-def test_schema_only_has_large_objects_but_not_their_contents(kinds, tmp_path):
-    result = backup(kinds[0], tmp_path, schema_only=True)
-    script = gzip.decompress((result.directory / "backup.sql.gz").read_bytes())
-    assert b"lo_create('424242')" in script
-    assert b"lo_put(" not in script
+def test_large_objects_are_data(kinds, tmp_path, make_db):
+    """As pg_dump: none in a schema-only backup; a data-only one creates and fills them."""
+    source, target = kinds[0], make_db("lo")
+    schema = backup(source, tmp_path / "s", schema_only=True).directory
+    script = gzip.decompress((schema / "backup.sql.gz").read_bytes())
+    assert b"lo_create(" not in script and b"lo_put(" not in script
+    run_restore(schema, RestoreOptions(target), log=lambda m: None)
+    assert _rows(target, LARGE_OBJECTS) == []
+    data = backup(source, tmp_path / "d", data_only=True).directory
+    items = [(i.kind, i.section) for i in read_toc(data / "backup.toc.json").items]
+    assert ("LARGE OBJECT", "data") in items and ("LARGE OBJECT DATA", "data") in items
+    run_restore(data, RestoreOptions(target, allow_non_empty=True), log=lambda m: None)
+    assert _rows(target, LARGE_OBJECTS) == _rows(source, LARGE_OBJECTS)

@@ -1,4 +1,4 @@
-"""Large objects: created empty in pre-data (so owner, ACL and comment can follow), filled in data.
+"""Large objects: created empty (so owner, ACL and comment can follow), then filled, all in the data section.
 
 The contents go in as one stateless lo_put per chunk: unlike lo_open/lowrite, whose descriptor
 lives only as long as a transaction, each statement stands alone, so psql in autocommit mode and

@@ -22,14 +22,15 @@ def register(b, include_data: bool) -> None:
         add_object(b, f"pg_statistic_ext:{stat.oid}", "STATISTICS", "post-data", stat.schema, stat.name,
                    ddl_stats.create_statistics(stat), owner=stat.owner, target=qualified(stat.schema, stat.name),
                    comment=stat.comment, deps=[f"pg_class:{table.oid}"], table_oid=table.oid, drop=True)
-    for lo in kinds.large_objects:
+    # Large objects are data, as pg_dump treats them: absent from a schema-only backup, whole
+    # (created, owned, granted, commented, filled) in a data-only one.
+    for lo in kinds.large_objects if include_data else ():
         key = f"pg_largeobject:{lo.oid}"
-        add_object(b, key, "LARGE OBJECT", "pre-data", None, str(lo.oid), ddl_lo.create_large_object(lo.oid),
+        add_object(b, key, "LARGE OBJECT", "data", None, str(lo.oid), ddl_lo.create_large_object(lo.oid),
                    owner=lo.owner, target=str(lo.oid), acl=lo.acl, comment=lo.comment)
-        if include_data:
-            # The contents are read chunk by chunk while the script is written (backup.py).
-            add_object(b, key + "/data", "LARGE OBJECT DATA", "data", None, str(lo.oid), "", owner=lo.owner,
-                       deps=[key])
+        # The contents are read chunk by chunk while the script is written (backup.py).
+        add_object(b, key + "/data", "LARGE OBJECT DATA", "data", None, str(lo.oid), "", owner=lo.owner,
+                   deps=[key])
     for d in kinds.default_acls:
         add_object(b, f"pg_default_acl:{d.oid}", "DEFAULT ACL", "post-data", d.schema,
                    f"{d.role} {ddl_defacl.OBJECTS[d.objtype]}", ddl_defacl.alter_default_privileges(d), owner=d.role)
