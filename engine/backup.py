@@ -88,6 +88,7 @@ def _backup_into(work: Path, stamp: str, options: BackupOptions, lead: Lead, sta
                    and "data" in options.sections]
     locked = [(t.schema, t.name) for t in catalog.tables
               if t.oid not in chosen.excluded_tables and t.relkind in ("r", "p")]
+    locked += [(c.schema, c.name) for c in catalog.kinds.config_relations if c.relkind == "r"]
     lead.lock_tables(locked, options.lock_wait_timeout)
     log(f"backing up {catalog.database}: {len(entries)} entries, {len(data_tables)} tables with data")
 
@@ -139,11 +140,11 @@ def _copy_tasks(tables, options: BackupOptions, parts_dir: Path, server_version:
     tasks = []
     for table in sorted(tables, key=lambda t: (-t.size_bytes, t.fk_rank)):
         pieces = 1
-        if server_version >= 140000 and table.size_bytes > options.split_threshold:
+        if server_version >= 140000 and table.size_bytes > options.split_threshold and not table.condition:
             pieces = min(max(2, options.jobs * 2), -(-table.size_bytes // options.split_threshold))
         for index, (first, last) in enumerate(split_ranges(table.pages, pieces)):
             tasks.append(CopyTask(table.oid, table.schema, table.name, table.columns, index, first, last,
-                                  part_path(parts_dir, len(tasks), ".part")))
+                                  part_path(parts_dir, len(tasks), ".part"), condition=table.condition))
     return tasks
 
 

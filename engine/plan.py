@@ -16,6 +16,7 @@ from .catalog.model import Column, Constraint, Index, Table
 from .ddl import common, constraints as ddl_con, foreign as ddl_foreign, objects as ddl_obj, tables as ddl_tab
 from .ddl.quoting import ident, qualified
 from .entries import register_kinds, repair_kinds
+from .entries.extconfig import extension_data
 from .errors import CatalogError
 
 SECTIONS = ("pre-data", "data", "post-data")
@@ -67,6 +68,7 @@ class DataTable(Struct, frozen=True):
     fk_rank: int
     size_bytes: int
     pages: int
+    condition: str = ""  # an extension configuration table's filter ('WHERE ...'), copied as recorded
 
 
 class Plan(Struct):
@@ -130,6 +132,7 @@ def build_plan(catalog: Catalog, include_data: bool = True) -> Plan:
     data_tables, cycles = _fk_order(catalog)
     if include_data:
         _data_entries(b, data_tables)
+        data_tables += extension_data(b, len(data_tables))
     ordered = _order(b, {t.oid: t.fk_rank for t in data_tables})
     return Plan(ordered, data_tables, cycles)
 

@@ -162,12 +162,12 @@ def keep_entries(entries: list[Entry], chosen: Chosen, sections: tuple[str, ...]
 
 
 def _selected(entry: Entry, chosen: Chosen, everything: bool) -> bool:
+    if entry.key.startswith("pg_extension:"):  # the extension, and its configuration tables' data
+        return everything
     if entry.table_oid is not None:
         if entry.table_oid in chosen.excluded_tables:
             return False
         return not (entry.kind == "TABLE DATA" and entry.table_oid in chosen.excluded_data)
-    if entry.key.startswith("pg_extension:"):
-        return everything
     # A schema's own entries (its owner, comment, ACL too) carry its name, not a schema.
     schema = entry.name if entry.key.startswith("pg_namespace:") else entry.schema
     if schema is None:

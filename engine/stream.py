@@ -40,6 +40,7 @@ class CopyTask(msgspec.Struct, frozen=True):
     last_block: int | None  # exclusive; None: to the end
     path: str
     format: str = "text"  # "csv" for the CSV export (with header, uncompressed)
+    condition: str = ""  # an extension configuration table's 'WHERE ...' filter (whole table only)
 
 
 class TaskResult(msgspec.Struct, frozen=True):
@@ -64,7 +65,11 @@ def copy_statement(task: CopyTask) -> bytes:
     cols = sql.SQL(", ").join(sql.Identifier(c) for c in task.columns)
     table = sql.Identifier(task.schema, task.name)
     options = sql.SQL(" WITH (FORMAT csv, HEADER)") if task.format == "csv" else sql.SQL("")
-    if task.first_block is None and task.last_block is None:
+    if task.condition:
+        # Recorded by the extension's own script with pg_extension_config_dump; pg_dump uses it as is.
+        query = sql.SQL("COPY (SELECT {} FROM ONLY {} {}) TO STDOUT{}").format(
+            cols, table, sql.SQL(task.condition), options)
+    elif task.first_block is None and task.last_block is None:
         query = sql.SQL("COPY {} ({}) TO STDOUT{}").format(table, cols, options)
     else:
         conds = []

@@ -10,6 +10,7 @@ from .casts import Cast, Language, Transform, read_casts, read_languages, read_t
 from .collations import Collation, Conversion, read_collations, read_conversions
 from .defaultacl import DefaultAcl, read_default_acls
 from .eventtriggers import EventTrigger, read_event_triggers
+from .extconfig import ConfigRelation, read_config_relations
 from .foreign import (
     ForeignDataWrapper, ForeignServer, ForeignTable, UserMapping, read_foreign_tables, read_servers,
     read_user_mappings, read_wrappers,
@@ -60,6 +61,7 @@ class Kinds(Struct):
     large_objects: list[LargeObject]
     security_labels: list[SecurityLabel]
     default_acls: list[DefaultAcl]
+    config_relations: list[ConfigRelation]
 
 
 def read_kinds(conn: psycopg.Connection, foreign_relids: list[int]) -> Kinds:
@@ -97,4 +99,5 @@ def read_kinds(conn: psycopg.Connection, foreign_relids: list[int]) -> Kinds:
         large_objects=read_large_objects(conn),
         security_labels=read_security_labels(conn),
         default_acls=read_default_acls(conn),
+        config_relations=read_config_relations(conn),
     )
