@@ -181,6 +181,11 @@ CREATE FOREIGN TABLE kinds.remote (
     CONSTRAINT remote_id_check CHECK (id > 0)
 ) SERVER kinds_srv OPTIONS (table_name 'remote_t');
 COMMENT ON FOREIGN TABLE kinds.remote IS 'a foreign table';
+CREATE TABLE kinds.parted (id int NOT NULL, v text) PARTITION BY LIST (id);
+CREATE TABLE kinds.parted_local PARTITION OF kinds.parted FOR VALUES IN (1);
+CREATE FOREIGN TABLE kinds.parted_remote PARTITION OF kinds.parted FOR VALUES IN (2) SERVER kinds_srv2;
+CREATE TABLE kinds.base_t (id int, created date DEFAULT '2020-01-01');
+CREATE FOREIGN TABLE kinds.child_remote (extra text) INHERITS (kinds.base_t) SERVER kinds_srv;
 GRANT SELECT ON kinds.remote TO kinds_reader;
 
 -- publications and subscriptions
@@ -232,6 +237,8 @@ CREATE PUBLICATION kinds_root FOR TABLE kinds.stats_t WITH (publish_via_partitio
 """),
     (14, """
 CREATE TYPE kinds.daterange2 AS RANGE (subtype = date, multirange_type_name = kinds.datemulti2);
+CREATE TABLE kinds.uses_multirange (id int, m kinds.datemulti2, d datemultirange);
+INSERT INTO kinds.uses_multirange VALUES (1, '{[2020-01-01,2020-02-01)}', '{[2021-01-01,2021-02-01)}');
 CREATE TABLE kinds.counter (n int);
 CREATE FUNCTION kinds.count_rows() RETURNS bigint LANGUAGE sql BEGIN ATOMIC SELECT count(*) FROM kinds.counter; END;
 CREATE PROCEDURE kinds.bump() LANGUAGE sql BEGIN ATOMIC INSERT INTO kinds.counter VALUES (1); END;
@@ -259,3 +266,40 @@ CREATE PUBLICATION kinds_gen FOR TABLE kinds.gen_t WITH (publish_generated_colum
 
 def fixture_sql(server_version: int) -> str:
     return "\n".join(sql for since, sql in PIECES if server_version >= since * 10000)
+
+# Names and texts that must not end a statement early or smuggle a psql meta-command in.
+HOSTILE = r"""
+CREATE SCHEMA "evil ""schema""
+\! echo pwned";
+CREATE FUNCTION "evil ""schema""
+\! echo pwned"."sfunc
+\.'x" (bigint, int) RETURNS bigint LANGUAGE sql IMMUTABLE AS 'SELECT coalesce($1, 0) + $2';
+CREATE AGGREGATE "evil ""schema""
+\! echo pwned"."agg;
+\!" (int) (SFUNC = "evil ""schema""
+\! echo pwned"."sfunc
+\.'x", STYPE = bigint, INITCOND = '0');
+COMMENT ON AGGREGATE "evil ""schema""
+\! echo pwned"."agg;
+\!" (int) IS E'line\n\\! echo pwned\n\\.\n';
+CREATE TEXT SEARCH DICTIONARY "evil ""schema""
+\! echo pwned"."dict
+\q" (TEMPLATE = simple, STOPWORDS = english);
+CREATE COLLATION "evil ""schema""
+\! echo pwned"."coll'" (provider = libc, locale = 'C');
+CREATE FOREIGN DATA WRAPPER "fdw
+\! echo pwned";
+CREATE SERVER "srv'
+\." FOREIGN DATA WRAPPER "fdw
+\! echo pwned" OPTIONS ("opt
+\! x" E'val\n\\! echo pwned\n''');
+CREATE PUBLICATION "pub
+\! echo pwned";
+CREATE FUNCTION "evil ""schema""
+\! echo pwned".evt() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGIN NULL; END $$;
+CREATE EVENT TRIGGER "evt
+\! echo pwned" ON ddl_command_start WHEN TAG IN ('CREATE TABLE') EXECUTE FUNCTION "evil ""schema""
+\! echo pwned".evt();
+COMMENT ON EVENT TRIGGER "evt
+\! echo pwned" IS E'\\.\n\\! echo pwned';
+"""

@@ -202,3 +202,19 @@ def test_extension_configuration_data(cfg_extension, source, target, make_db, tm
     # Left out with the extension under -n, as pg_dump does.
     selected = backup(source, tmp_path / "n", selection=Selection(schemas=("cfg",)))
     assert "cfg.cfg_settings" not in selected.row_counts
+
+
+def test_hostile_names_and_texts(source, target, make_db, tmp_path, bindir):
+    """Quotes, newlines, `\\!` and `\\.` at line starts in names, options and comments of these kinds."""
+    from .fix_server import execute
+    from .fixtures_kinds import HOSTILE
+
+    execute(source, HOSTILE)
+    result = backup(source, tmp_path)
+    psql_restore(bindir, result.directory / "backup.sql.gz", target)  # psql would run `\! echo pwned`
+    assert schema_dump(bindir, target) == schema_dump(bindir, source)
+    by_python = make_db("hostile")
+    run_restore(result.directory, RestoreOptions(by_python), log=lambda m: None)
+    assert schema_dump(bindir, by_python) == schema_dump(bindir, source)
+    options = "SELECT srvoptions FROM pg_foreign_server"
+    assert _rows(target, options) == _rows(source, options) == [(["opt\n\\! x=val\n\\! echo pwned\n'"],)]
