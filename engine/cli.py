@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .errors import EngineError, UsageError
+from .errors import EngineError, UsageError, VerifyError
 
 
 class _Parser(argparse.ArgumentParser):
@@ -69,7 +69,24 @@ def build_parser() -> argparse.ArgumentParser:
     restore = sub.add_parser("restore", help="restore a backup directory into a database (pure Python)")
     restore.add_argument("directory", help="a backup directory")
     _connection_args(restore)
-    restore.add_argument("--single-transaction", action="store_true", help="all or nothing")
+    restore.add_argument("-j", "--jobs", type=int, default=2,
+                         help="parallel connections for table data and post-data (default: %(default)s)")
+    restore.add_argument("-1", "--single-transaction", action="store_true",
+                         help="all or nothing, in one transaction (implies --jobs 1)")
+    restore.add_argument("-c", "--clean", action="store_true",
+                         help="drop what the backup holds before restoring it (into a non-empty target)")
+    restore.add_argument("--if-exists", action="store_true",
+                         help="with --clean: DROP ... IF EXISTS (always so; accepted as in pg_restore)")
+    restore.add_argument("--existing-schemas", metavar="LIST", default="",
+                         help="comma-separated schemas the target already provides (e.g. auth,storage on a "
+                              "fresh Supabase project): their DDL is skipped, their data loaded by column name")
+    restore.add_argument("--from-csv", action="store_true",
+                         help="load data/*.csv in file-name (FK) order into the target's existing tables")
+    restore.add_argument("-O", "--no-owner", action="store_true", help="skip ALTER ... OWNER TO")
+    restore.add_argument("-x", "--no-privileges", "--no-acl", action="store_true", help="skip GRANT/REVOKE")
+    restore.add_argument("--role", metavar="ROLE", help="SET ROLE on every connection before restoring")
+    restore.add_argument("--verify", action="store_true",
+                         help="also compare every table's content with the backup's COPY block (sha256)")
 
     demo = sub.add_parser("demo", help="back up and restore a sample database on a throwaway server")
     demo.add_argument("-o", "--output-dir", default="storage/backups")
@@ -111,11 +128,27 @@ def _restore(args) -> int:
     from .config import resolve_conninfo  # noqa: PLC0415
     from .restore import RestoreOptions, run_restore  # noqa: PLC0415
 
+    from .restore.summary import summary_lines  # noqa: PLC0415
+
     directory = Path(args.directory)
     if not directory.is_dir():
         raise UsageError(f"{directory}: no such backup directory")
-    result = run_restore(directory, RestoreOptions(resolve_conninfo(args.dbname), args.single_transaction))
-    print(f"restored {result.entries} entries, {sum(result.rows.values())} rows into the target")
+    if args.jobs < 1:
+        raise UsageError("--jobs must be at least 1")
+    if args.if_exists and not args.clean:
+        raise UsageError("--if-exists requires --clean")
+    existing = tuple(s.strip() for s in args.existing_schemas.split(",") if s.strip())
+    options = RestoreOptions(
+        conninfo=resolve_conninfo(args.dbname), jobs=args.jobs, single_transaction=args.single_transaction,
+        clean=args.clean, if_exists=args.if_exists, existing_schemas=existing, from_csv=args.from_csv,
+        no_owner=args.no_owner, no_privileges=args.no_privileges, role=args.role, verify=args.verify,
+    )
+    result = run_restore(directory, options)
+    for line in summary_lines(result):
+        print(line)
+    if result.mismatches:
+        raise VerifyError(f"{len(result.mismatches)} table(s) differ from the backup: "
+                          f"{', '.join(t.table for t in result.mismatches[:5])}")
     return 0
 
 

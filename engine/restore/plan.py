@@ -1,0 +1,129 @@
+"""Which TOC entries a restore runs, in which phase, and what each locks; what --clean drops.
+
+The backup's TOC already holds pg_dump's sections and the dependency keys of every entry;
+the restore only filters it (owners, privileges, schemas the target provides) and turns the
+post-data entries into a dependency graph for the parallel pool.
+"""
+
+from __future__ import annotations
+
+from msgspec import Struct
+from psycopg import sql
+
+from ..script import TocItem
+from .options import RestoreOptions
+
+NOT_RUN = ("PSQL", "SET")
+OWNER_KINDS = ("OWNER",)
+PRIVILEGE_KINDS = ("ACL", "DEFAULT ACL")
+RELATION_KINDS = ("TABLE", "VIEW", "MATERIALIZED VIEW", "FOREIGN TABLE")
+# Post-data kinds whose locks we know: everything else runs alone, to be safe.
+KNOWN_POST = ("INDEX", "CONSTRAINT", "FK CONSTRAINT", "TRIGGER", "POLICY", "ROW SECURITY", "COMMENT",
+              "ACL", "OWNER", "INDEX ATTACH", "CLUSTER", "SEQUENCE SET")
+# DROP statements for --clean, for kinds whose TOC name is the object's own name.
+DROP_KEYWORD = {
+    "TABLE": "TABLE", "VIEW": "VIEW", "MATERIALIZED VIEW": "MATERIALIZED VIEW", "SEQUENCE": "SEQUENCE",
+    "TYPE": "TYPE", "DOMAIN": "DOMAIN", "FOREIGN TABLE": "FOREIGN TABLE", "COLLATION": "COLLATION",
+    "SCHEMA": "SCHEMA", "EXTENSION": "EXTENSION",
+}
+
+
+class Phases(Struct):
+    settings: str
+    pre: list[TocItem]
+    data: list[TocItem]  # TABLE DATA
+    data_other: list[TocItem]  # SEQUENCE SET and the like: after the data
+    post: list[TocItem]
+    skipped: list[TocItem]  # kept as placeholders in the post-data graph
+    existing_skipped: list[TocItem]  # DDL of schemas the target provides
+
+
+def phases(items: list[TocItem], texts: dict[int, str], options: RestoreOptions) -> Phases:
+    existing = set(options.existing_schemas)
+    schema_keys = {i.key for i in items if i.kind == "SCHEMA" and i.schema is None and i.name in existing}
+    settings = next((texts[i.id] for i in items if i.kind == "SET"), "")
+    out = Phases(settings, [], [], [], [], [], [])
+    for item in items:
+        if item.kind in NOT_RUN or item.key == "header":
+            continue
+        if item.section not in options.sections:
+            continue
+        provided = item.schema in existing or item.key.split("/")[0] in schema_keys
+        if provided and item.kind not in ("TABLE DATA", "SEQUENCE SET"):
+            out.existing_skipped.append(item)
+            out.skipped.append(item)
+        elif (options.no_owner and item.kind in OWNER_KINDS) or (
+                options.no_privileges and item.kind in PRIVILEGE_KINDS):
+            out.skipped.append(item)
+        elif item.kind == "TABLE DATA":
+            out.data.append(item)
+        elif item.section == "data":
+            out.data_other.append(item)
+        elif item.section == "post-data":
+            out.post.append(item)
+        else:
+            out.pre.append(item)
+    return out
+
+
+def table_locks(item: TocItem, by_key: dict[str, TocItem], depth: int = 2) -> frozenset[str]:
+    """The relations an entry touches: its own, or those of the entries it depends on."""
+    if item.kind in RELATION_KINDS:
+        return frozenset((item.key,))
+    found: set[str] = set()
+    for dep in item.deps:
+        target = by_key.get(dep)
+        if target is None:
+            continue
+        if target.kind in RELATION_KINDS:
+            found.add(dep)
+        elif depth > 0 and target.section != "pre-data":
+            found |= table_locks(target, by_key, depth - 1)
+    return frozenset(found)
+
+
+def owning_table(item: TocItem, by_key: dict[str, TocItem]) -> TocItem | None:
+    return next((by_key[d] for d in item.deps if d in by_key and by_key[d].kind == "TABLE"), None)
+
+
+def drop_statements(items: list[TocItem], skipped: set[str], functions: dict[str, str],
+                    by_key: dict[str, TocItem]) -> list[sql.Composable]:
+    """DROP ... IF EXISTS of what the backup creates, in reverse order; FKs first, so tables drop in any order.
+
+    Always IF EXISTS: dropping a table drops its owned sequences, and a restore stops at its
+    first error, so a strict DROP would fail on what an earlier one already removed. Never
+    CASCADE: what the target has beyond the backup is never dropped (the DROP fails instead).
+
+    `functions` maps a FUNCTION/PROCEDURE entry's name (`name(args)`) in its schema to the
+    target's regprocedure text, as the target's catalog spells it.
+    """
+    exists = sql.SQL(" IF EXISTS")
+    drops: list[sql.Composable] = []
+    for item in reversed(items):
+        if item.key in skipped or item.section == "data":
+            continue
+        if item.kind == "FK CONSTRAINT":
+            table = owning_table(item, by_key)
+            if table is None or not item.name.startswith(table.name + " "):
+                continue
+            conname = item.name[len(table.name) + 1:]
+            drops.insert(0, sql.SQL("ALTER TABLE{} {} DROP CONSTRAINT{} {}").format(
+                exists, sql.Identifier(table.schema, table.name), exists, sql.Identifier(conname)))
+        elif item.kind in ("FUNCTION", "PROCEDURE", "AGGREGATE"):
+            signature = functions.get(f"{item.schema}.{item.name}")
+            if signature:
+                drops.append(sql.SQL("DROP {}{} {}").format(sql.SQL(item.kind), exists, sql.SQL(signature)))
+        elif item.kind in DROP_KEYWORD:
+            if item.kind == "SCHEMA" and item.name == "public":
+                continue
+            name = sql.Identifier(item.name) if item.schema is None else sql.Identifier(item.schema, item.name)
+            drops.append(sql.SQL("DROP {}{} {}").format(sql.SQL(DROP_KEYWORD[item.kind]), exists, name))
+    return drops
+
+
+FUNCTIONS = """
+SELECT n.nspname || '.' || p.proname || '(' || pg_catalog.pg_get_function_identity_arguments(p.oid) || ')',
+       p.oid::pg_catalog.regprocedure::text
+FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+WHERE n.nspname = ANY(%s)
+"""

@@ -1,0 +1,318 @@
+"""One restore, end to end: checks -> clean -> pre-data -> data in parallel -> post-data in parallel -> verify.
+
+Default (resumable) mode: every entry is its own transaction, each table's COPY included, so a
+failure leaves the target at its last complete entries, never with half of a table.
+--single-transaction: one connection, one transaction, all or nothing.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from functools import partial
+from pathlib import Path
+
+import msgspec
+import psycopg
+from psycopg import sql
+
+from ..artifacts import ROW_COUNTS_NAME
+from ..errors import RestoreError, UsageError
+from ..script import TocItem
+from .options import RestoreOptions, RestoreResult, TableResult
+from .plan import FUNCTIONS, KNOWN_POST, drop_statements, phases, table_locks
+from .pool import Task, run_pool
+from .progress import Progress
+from .session import Session, failure, server_message, split_statements
+from .source import Backup
+
+NON_EMPTY = """
+SELECT count(*) FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
+  AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_(toast|temp_)'
+  AND n.nspname <> ALL(%s)
+"""
+TARGET_COLUMNS = """
+SELECT n.nspname, c.relname, a.attname
+FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+WHERE n.nspname = ANY(%s) AND c.relkind IN ('r', 'p', 'f')
+"""
+
+
+class Warnings:
+    """Warnings said once each, from any worker thread."""
+
+    def __init__(self, log):
+        self.log, self.seen, self.lock = log, [], threading.Lock()
+
+    def __call__(self, message: str) -> None:
+        with self.lock:
+            if message not in self.seen:
+                self.seen.append(message)
+                self.log(f"warning: {message}")
+
+    def missing_role(self, role: str) -> None:
+        self(f'role "{role}" does not exist in the target: its ownerships and privileges were skipped')
+
+
+def run_restore(directory: Path, options: RestoreOptions, log=None) -> RestoreResult:
+    log = log or (lambda message: print(message, file=sys.stderr))
+    if options.from_csv:
+        from .csvload import run_csv_restore  # noqa: PLC0415
+
+        return run_csv_restore(Path(directory), options, log)
+    if options.jobs < 1:
+        raise UsageError("--jobs must be at least 1")
+    return _Restore(Backup(Path(directory)), options, log).run()
+
+
+class _Restore:
+    def __init__(self, backup: Backup, options: RestoreOptions, log):
+        self.backup, self.options, self.log = backup, options, log
+        self.warn = Warnings(log)
+        self.texts = backup.texts()
+        self.phases = phases(backup.items, self.texts, options)
+        self.jobs = 1 if options.single_transaction else options.jobs
+        self.skip_roles: set[str] = set()
+        self.replica = False
+        self.loaded: dict[str, tuple[int, float, str]] = {}  # key -> rows, seconds, sha256 of the block
+        self.lock = threading.Lock()
+        self.entries = 0
+
+    def session(self) -> Session:
+        return Session(self.options.conninfo, self.phases.settings, self.options.role,
+                       autocommit=not self.options.single_transaction)
+
+    def run(self) -> RestoreResult:
+        started = time.monotonic()
+        main = self.session()
+        sessions = [main]
+        try:
+            self._preflight(main)
+            if self.options.clean:
+                self._clean(main)
+            for item in self.phases.pre:
+                self._run_item(item, main)
+            sessions += [self.session() for _ in range(self.jobs - 1)]
+            self._data(sessions)
+            for item in self.phases.data_other:
+                self._run_item(item, main)
+            self._post(sessions)
+            if self.options.single_transaction:
+                main.conn.commit()
+            tables = self._check(main, sessions)
+        finally:
+            for session in sessions:
+                session.close()
+        rows = {f"{i.schema}.{i.name}": self.loaded[i.key][0] for i in self.phases.data if i.key in self.loaded}
+        return RestoreResult(self.entries, rows, tables, list(self.warn.seen), time.monotonic() - started)
+
+    # -- checks before anything is written ------------------------------------------------------
+
+    def _preflight(self, main: Session) -> None:
+        conn, existing = main.conn, list(self.options.existing_schemas)
+        if not (self.options.allow_non_empty or self.options.clean):
+            (count,) = conn.execute(NON_EMPTY, (existing,)).fetchone()
+            if count:
+                raise RestoreError(f"target database is not empty ({count} relations); restore into an empty "
+                                   f"database, or use --clean --if-exists to replace what the backup holds")
+        roles = {r for (r,) in conn.execute("SELECT rolname FROM pg_catalog.pg_roles")}
+        for item in self.phases.pre + self.phases.post:
+            if item.kind == "OWNER" and item.owner and item.owner not in roles:
+                self.skip_roles.add(item.owner)
+                self.warn.missing_role(item.owner)
+        if existing:
+            self._check_existing(main, existing)
+
+    def _check_existing(self, main: Session, existing: list[str]) -> None:
+        """Schemas the target provides: they exist, and so does every column we will load into them."""
+        conn = main.conn
+        present = {s for (s,) in conn.execute(
+            "SELECT nspname FROM pg_catalog.pg_namespace WHERE nspname = ANY(%s)", (existing,))}
+        for schema in existing:
+            if schema not in present:
+                raise RestoreError(f"--existing-schemas: schema {schema} does not exist in the target")
+        columns: dict[tuple[str, str], set[str]] = {}
+        for schema, table, column in conn.execute(TARGET_COLUMNS, (existing,)):
+            columns.setdefault((schema, table), set()).add(column)
+        for item in self.phases.data:
+            if item.schema not in existing:
+                continue
+            if (item.schema, item.name) not in columns:
+                raise RestoreError(f"--existing-schemas: table {item.schema}.{item.name} is in the backup but "
+                                   f"not in the target")
+            missing = [c for c in self.backup.block(item).columns() if c not in columns[(item.schema, item.name)]]
+            if missing:
+                raise RestoreError(f"--existing-schemas: {item.schema}.{item.name} in the target lacks column(s) "
+                                   f"{', '.join(missing)} that the backup holds")
+        try:
+            with conn.transaction():
+                conn.execute("SET LOCAL session_replication_role = replica")
+            self.replica = True
+        except psycopg.Error:
+            self.warn("cannot set session_replication_role (not a superuser): triggers of the tables in "
+                      f"{', '.join(existing)} fire while their rows load")
+
+    def _clean(self, main: Session) -> None:
+        items = self.backup.items
+        skipped = {i.key for i in self.phases.existing_skipped}
+        schemas = sorted({i.schema for i in items if i.kind in ("FUNCTION", "PROCEDURE", "AGGREGATE") and i.schema})
+        functions = dict(main.conn.execute(FUNCTIONS, (schemas,)).fetchall()) if schemas else {}
+        drops = drop_statements(items, skipped, functions, self.backup.by_key)
+        self.log(f"--clean: dropping what the backup holds ({len(drops)} statements)")
+        statement = None
+        try:
+            with main.conn.transaction():
+                for statement in drops:
+                    main.conn.execute(statement)
+        except psycopg.Error as exc:
+            text = statement.as_string(main.conn) if statement is not None else ""
+            raise RestoreError(f"--clean: {text} failed: {server_message(exc)}; nothing was dropped") from None
+
+    # -- entries -----------------------------------------------------------------------------------
+
+    def _run_item(self, item: TocItem, session: Session) -> None:
+        text = self.texts[item.id]
+        if item.kind in ("OWNER", "ACL", "DEFAULT ACL"):
+            if item.kind == "OWNER" and item.owner in self.skip_roles:
+                return
+            session.run_each(item, split_statements(text), self.warn.missing_role)
+        else:
+            session.run(item, text)
+        with self.lock:
+            self.entries += 1
+
+    def _load(self, item: TocItem, progress: Progress, session: Session) -> None:
+        """One table's rows in one COPY, in its own transaction (or the single one)."""
+        started = time.monotonic()
+        block = self.backup.block(item)
+        header = block.header()
+        conn = session.conn
+        replica = self.replica and item.schema in self.options.existing_schemas
+        cursor = conn.cursor()
+        loaded = 0
+        try:
+            with conn.transaction():
+                if replica:
+                    conn.execute("SET LOCAL session_replication_role = replica")
+                with cursor.copy(header) as copy:
+                    for piece in block.rows():
+                        copy.write(piece)
+                        loaded += len(piece)
+                        progress.add(len(piece), piece.count(b"\n"))
+                if replica:
+                    conn.execute("SET LOCAL session_replication_role = origin")
+        except psycopg.Error as exc:
+            raise failure(item, header, exc) from None
+        seconds = time.monotonic() - started
+        with self.lock:
+            self.loaded[item.key] = (cursor.rowcount, seconds, block.digest.hexdigest())
+            self.entries += 1
+        progress.table_done(block.label, loaded, cursor.rowcount, seconds)
+
+    # -- phases ------------------------------------------------------------------------------------
+
+    def _data(self, sessions: list[Session]) -> None:
+        """Largest tables first over every connection; tables the target provides one by one in FK order."""
+        data = self.phases.data
+        if not data:
+            return
+        progress = Progress(sum(i.data_length for i in data), len(data))
+        self.log(f"loading {len(data)} tables over {len(sessions)} connection(s)")
+        tasks, previous = [], None
+        for item in data:
+            chained = item.schema in self.options.existing_schemas
+            deps = frozenset((previous,)) if chained and previous else frozenset()
+            tasks.append(Task(item.key, partial(self._load, item, progress), deps, frozenset((item.key,)),
+                              priority=(-(item.unit_length or item.data_length), item.id)))
+            if chained:
+                previous = item.key
+        try:
+            run_pool(tasks, sessions)
+        finally:
+            progress.close()
+
+    def _post(self, sessions: list[Session]) -> None:
+        """Indexes and constraints concurrently, each after what it depends on (FKs after their keys)."""
+        by_key = self.backup.by_key
+        run = {i.key for i in self.phases.post}
+        items = self.phases.post + [i for i in self.phases.skipped if i.section == "post-data"]
+        if not self.phases.post:
+            return
+        self.log(f"post-data: {len(self.phases.post)} entries over {len(sessions)} connection(s)")
+        tasks = [Task(i.key, partial(self._run_item, i) if i.key in run else None, frozenset(i.deps),
+                      table_locks(i, by_key), shared=i.kind == "INDEX", alone=i.kind not in KNOWN_POST,
+                      priority=(i.id,))
+                 for i in items]
+        run_pool(tasks, sessions)
+
+    # -- afterwards --------------------------------------------------------------------------------
+
+    def _check(self, main: Session, sessions: list[Session]) -> list[TableResult]:
+        """Row counts of every restored table against row_counts.json; with verify, the content too."""
+        data = [i for i in self.phases.data if i.key in self.loaded]
+        if not data:
+            return []
+        expected = _row_counts(self.backup.directory)
+        counts = count_rows(main.conn, [(i.schema, i.name) for i in data])
+        if self.options.single_transaction:
+            main.conn.commit()
+        digests: dict[str, str] = {}
+        if self.options.verify:
+            digests = self._digests(data, sessions)
+        tables = []
+        for item in data:
+            name = f"{item.schema}.{item.name}"
+            rows, seconds, digest = self.loaded[item.key]
+            checksum = None
+            if self.options.verify:
+                checksum = "match" if digests.get(item.key) == digest else "MISMATCH"
+            tables.append(TableResult(name, expected.get(name, item.rows), counts.get(name), seconds, checksum))
+        return tables
+
+    def _digests(self, data: list[TocItem], sessions: list[Session]) -> dict[str, str]:
+        """sha256 of each table's COPY text as the target renders it now, in physical order."""
+        out: dict[str, str] = {}
+
+        def digest(item: TocItem, session: Session) -> None:
+            import hashlib  # noqa: PLC0415
+
+            columns = self.backup.block(item).columns()
+            query = sql.SQL("COPY {} ({}) TO STDOUT").format(
+                sql.Identifier(item.schema, item.name), sql.SQL(", ").join(map(sql.Identifier, columns)))
+            h = hashlib.sha256()
+            conn = session.conn
+            with conn.transaction():
+                conn.execute("SET LOCAL synchronize_seqscans = off")
+                with conn.cursor().copy(query) as copy:
+                    for chunk in copy:
+                        h.update(chunk)
+            with self.lock:
+                out[item.key] = h.hexdigest()
+
+        run_pool([Task(i.key, partial(digest, i), priority=(-(i.unit_length or 0), i.id)) for i in data], sessions)
+        if self.options.single_transaction:
+            sessions[0].conn.commit()
+        return out
+
+
+def _row_counts(directory: Path) -> dict[str, int]:
+    path = directory / ROW_COUNTS_NAME
+    if not path.exists():
+        return {}
+    try:
+        return msgspec.json.decode(path.read_bytes(), type=dict[str, int])
+    except msgspec.DecodeError as exc:
+        raise RestoreError(f"{path}: unreadable ({exc})") from None
+
+
+def count_rows(conn: psycopg.Connection, tables: list[tuple[str, str]]) -> dict[str, int]:
+    """Exact row counts, one query: `schema.table` -> rows."""
+    counts: dict[str, int] = {}
+    for start in range(0, len(tables), 500):
+        parts = [sql.SQL("SELECT {}::text, count(*) FROM ONLY {}").format(
+            sql.Literal(f"{schema}.{name}"), sql.Identifier(schema, name)) for schema, name in tables[start:start + 500]]
+        counts.update(conn.execute(sql.SQL(" UNION ALL ").join(parts)).fetchall())
+    return counts

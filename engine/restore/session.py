@@ -1,0 +1,129 @@
+"""One restore connection: the script's session settings, SET ROLE, and errors that say where.
+
+Every connection runs the script's SET entry first, as psql would at the top of the script,
+so parallel workers see the same search_path, encoding and timeouts as a sequential restore.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from typing import Callable
+
+import psycopg
+from psycopg import sql
+
+from ..config import connect
+from ..errors import RestoreError
+from ..script import TocItem
+
+_ROLE_MISSING = re.compile(r'role "((?:[^"]|"")*)" does not exist')
+
+
+def where(item: TocItem) -> str:
+    return f"{item.kind} {item.schema + '.' if item.schema else ''}{item.name}"
+
+
+def statement_of(text: str) -> str:
+    """The first line of an entry's SQL (its label comment skipped), for error messages."""
+    for line in text.splitlines():
+        if line.strip() and not line.startswith("--"):
+            return line if len(line) <= 120 else line[:117] + "..."
+    return ""
+
+
+def server_message(exc: psycopg.Error) -> str:
+    diag = exc.diag
+    message = diag.message_primary or " ".join(str(exc).split())
+    if diag.message_detail:
+        message += f" ({diag.message_detail})"
+    return message
+
+
+def failure(item: TocItem, text: str, exc: psycopg.Error) -> RestoreError:
+    statement = statement_of(text)
+    return RestoreError(f"restoring {where(item)} failed: {server_message(exc)}"
+                        + (f"; statement: {statement}" if statement else ""))
+
+
+def missing_role(exc: psycopg.Error) -> str | None:
+    """The role named by an undefined_object error, if that is what it is."""
+    if exc.sqlstate != "42704":
+        return None
+    match = _ROLE_MISSING.search(exc.diag.message_primary or "")
+    return match.group(1).replace('""', '"') if match else None
+
+
+class Session:
+    """A connection prepared for restoring: settings applied, role set; one per worker thread."""
+
+    def __init__(self, conninfo: str, settings: str, role: str | None, autocommit: bool):
+        self.conn = connect(conninfo, autocommit=autocommit)
+        self.busy = threading.Event()
+        try:
+            if settings:
+                self.conn.execute(settings)
+            if role:
+                self.conn.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(role)))
+        except psycopg.Error as exc:
+            self.conn.close()
+            what = f"SET ROLE {role}" if role else "the script's session settings"
+            raise RestoreError(f"cannot prepare a restore connection ({what}): {server_message(exc)}") from None
+
+    def run(self, item: TocItem, text: str) -> None:
+        try:
+            self.conn.execute(text)
+        except psycopg.Error as exc:
+            raise failure(item, text, exc) from None
+
+    def run_each(self, item: TocItem, statements: list[str], on_missing_role: Callable[[str], None]) -> None:
+        """Statements one by one (each atomic); one naming a missing role is skipped and reported."""
+        for statement in statements:
+            try:
+                with self.conn.transaction():
+                    self.conn.execute(statement)
+            except psycopg.Error as exc:
+                role = missing_role(exc)
+                if role is None:
+                    raise failure(item, statement, exc) from None
+                on_missing_role(role)
+
+    def cancel(self) -> None:
+        try:
+            self.conn.cancel()
+        except Exception:  # noqa: BLE001 - best effort: the worker stops at its next entry anyway
+            pass
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def split_statements(text: str) -> list[str]:
+    """Split our own OWNER/ACL text at semicolons outside quotes and comments (it has no dollar quoting)."""
+    out, start, quote, i = [], 0, None, 0
+    pieces = []
+    while i < len(text):
+        ch = text[i]
+        if quote:
+            if ch == quote:
+                quote = None
+        elif ch in "\"'":
+            quote = ch
+        elif text.startswith("--", i):
+            end = text.find("\n", i)
+            end = len(text) if end < 0 else end
+            pieces.append(text[start:i])
+            i = start = end
+            continue
+        elif ch == ";":
+            pieces.append(text[start:i + 1])
+            statement = "".join(pieces).strip()
+            if statement != ";":
+                out.append(statement)
+            pieces, start = [], i + 1
+        i += 1
+    pieces.append(text[start:])
+    rest = "".join(pieces).strip()
+    if rest:
+        out.append(rest)
+    return out

@@ -1,0 +1,143 @@
+"""Reading a backup for restore: its DDL text in one pass, each table's COPY block on its own.
+
+Statement boundaries come from the TOC, never from the text, so a hostile function body or
+comment cannot split or end a statement. The compressed script alternates runs of text units
+and table-data units (each TABLE DATA entry owns its members/frames), so the text can be read
+without decompressing any table data, and every table's block can be decompressed by its own
+worker, in any order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+from typing import Iterator
+
+from ..errors import RestoreError
+from ..script import COPY_TRAILER, TOC_NAME, Toc, TocItem, python_encoding, read_toc, read_unit_range
+
+CHUNK = 1 << 20
+_IDENT = re.compile(r'"((?:[^"]|"")*)"')
+
+
+class Backup:
+    """One backup directory opened for restore."""
+
+    def __init__(self, directory: Path):
+        self.directory = Path(directory)
+        if not (self.directory / TOC_NAME).exists():
+            raise RestoreError(f"{self.directory}: not a backup directory (no {TOC_NAME})")
+        try:
+            self.toc: Toc = read_toc(self.directory / TOC_NAME)
+        except Exception as exc:  # noqa: BLE001 - msgspec's and json's errors alike
+            raise RestoreError(f"{self.directory / TOC_NAME}: unreadable ({exc})") from None
+        self.script = self.directory / self.toc.script
+        if not self.script.exists():
+            raise RestoreError(f"{self.directory}: {self.toc.script} is missing")
+        self.encoding = python_encoding(self.toc.encoding)
+        self.items = self.toc.items
+        self.by_key = {item.key: item for item in self.items}
+
+    def texts(self) -> dict[int, str]:
+        """The text of every entry that is not table data, by TOC id, without touching any data unit."""
+        texts: dict[int, str] = {}
+        size = self.script.stat().st_size
+        start, pending = 0, []
+        runs = []
+        for item in self.items:
+            if item.unit_offset is not None:
+                runs.append((start, item.unit_offset - start, pending))
+                start, pending = item.unit_offset + (item.unit_length or 0), []
+            else:
+                pending.append(item)
+        runs.append((start, size - start, pending))
+        for offset, length, items in runs:
+            if not items:
+                continue
+            raw = self._read(offset, length)
+            base = items[0].offset
+            expected = items[-1].offset + items[-1].length - base
+            if len(raw) != expected:
+                raise RestoreError(f"{self.script}: does not match its table of contents "
+                                   f"({len(raw)} bytes where {expected} were expected); is the backup complete?")
+            for item in items:
+                texts[item.id] = raw[item.offset - base:item.offset - base + item.length].decode(self.encoding)
+        return texts
+
+    def _read(self, offset: int, length: int) -> bytes:
+        try:
+            return b"".join(read_unit_range(self.script, self.toc.compression, offset, length))
+        except (EOFError, OSError, ValueError) as exc:
+            raise RestoreError(f"{self.script}: cannot be read ({exc}); is the backup complete?") from None
+        except Exception as exc:  # noqa: BLE001 - zlib.error, zstd.ZstdError
+            raise RestoreError(f"{self.script}: corrupt compressed data ({exc})") from None
+
+    def block(self, item: TocItem) -> "DataBlock":
+        return DataBlock(self, item)
+
+
+class DataBlock:
+    """One TABLE DATA entry: its COPY header and a stream of its rows, checked against the TOC."""
+
+    def __init__(self, backup: Backup, item: TocItem):
+        self.backup, self.item = backup, item
+        self.digest = hashlib.sha256()
+
+    def _chunks(self) -> Iterator[bytes]:
+        try:
+            yield from read_unit_range(self.backup.script, self.backup.toc.compression,
+                                       self.item.unit_offset, self.item.unit_length)
+        except (EOFError, OSError) as exc:
+            raise RestoreError(f"{self.backup.script}: cannot be read ({exc}); is the backup complete?") from None
+        except Exception as exc:  # noqa: BLE001 - zlib.error, zstd.ZstdError
+            if isinstance(exc, RestoreError):
+                raise
+            raise RestoreError(f"{self.backup.script}: corrupt compressed data in {self.label} ({exc})") from None
+
+    @property
+    def label(self) -> str:
+        return f"{self.item.schema}.{self.item.name}"
+
+    def header(self) -> str:
+        """The entry's text before the rows: a label comment and `COPY t (cols) FROM stdin;`."""
+        want = self.item.data_offset - self.item.offset
+        got = bytearray()
+        chunks = self._chunks()
+        try:
+            for chunk in chunks:
+                got += chunk
+                if len(got) >= want:
+                    break
+        finally:
+            chunks.close()
+        if len(got) < want:
+            raise RestoreError(f"{self.backup.script}: the block of {self.label} is shorter than its TOC says")
+        return bytes(got[:want]).decode(self.backup.encoding)
+
+    def columns(self) -> list[str]:
+        """The column names of the COPY header (our own rendering: every identifier double-quoted)."""
+        line = [ln for ln in self.header().splitlines() if ln.startswith("COPY ")][-1]
+        names = [m.replace('""', '"') for m in _IDENT.findall(line.partition(") FROM stdin")[0])]
+        return names[2:]
+
+    def rows(self) -> Iterator[bytes]:
+        """The COPY rows exactly as backed up; sha256 of them in `digest` once exhausted."""
+        skip = self.item.data_offset - self.item.offset
+        left = self.item.data_length
+        tail = b""
+        for chunk in self._chunks():
+            if skip:
+                cut = min(skip, len(chunk))
+                chunk, skip = chunk[cut:], skip - cut
+            if left and chunk:
+                piece = chunk[:left]
+                left -= len(piece)
+                chunk = chunk[len(piece):]
+                self.digest.update(piece)
+                yield piece
+            if chunk:
+                tail += chunk
+        if skip or left or not tail.startswith(COPY_TRAILER):
+            raise RestoreError(f"{self.backup.script}: the block of {self.label} does not match its TOC "
+                               f"(truncated or corrupt backup)")

@@ -1,0 +1,209 @@
+"""The pure-Python restore in all its modes, against real servers: parallel, single transaction,
+failures (never half a table), --clean, missing roles, --verify, and the CLI around it."""
+
+from __future__ import annotations
+
+import os
+
+import msgspec
+import pytest
+
+from engine.cli import main
+from engine.errors import RestoreError
+from engine.restore import RestoreOptions, run_restore
+
+from .fix_server import execute, query
+from .fix_tools import backup, schema_dump, sequence_values, table_checksums
+from .test_roundtrip import TRICKY
+
+QUIET = {"log": lambda message: None}
+
+# A target that fails while loading app."values": an event trigger arms a row trigger on the
+# table as soon as the restore creates it; the row trigger raises at the third row (t = '').
+BOOBY_TRAP = r"""
+CREATE FUNCTION public.boom() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.t = '' THEN RAISE EXCEPTION 'boom at a row'; END IF;
+  RETURN NEW;
+END $$;
+CREATE FUNCTION public.arm() RETURNS event_trigger LANGUAGE plpgsql AS $$
+DECLARE r record;
+BEGIN
+  FOR r IN SELECT * FROM pg_catalog.pg_event_trigger_ddl_commands()
+           WHERE command_tag = 'CREATE TABLE' AND object_identity = 'app."values"' LOOP
+    EXECUTE 'CREATE TRIGGER boom BEFORE INSERT ON app."values" FOR EACH ROW EXECUTE FUNCTION public.boom()';
+  END LOOP;
+END $$;
+CREATE EVENT TRIGGER arm ON ddl_command_end EXECUTE FUNCTION public.arm();
+"""
+
+
+@pytest.fixture
+def tricky(source):
+    execute(source, TRICKY)
+    execute(source, "CREATE INDEX pets_name_idx ON app.pets (name); CREATE INDEX pets_mood_idx ON app.pets (mood);"
+                    "CREATE MATERIALIZED VIEW app.owner_pets AS SELECT owner_id, count(*) FROM app.pets GROUP BY 1;"
+                    "INSERT INTO app.owners (name) SELECT 'o' || g FROM generate_series(1, 3000) g;")
+    return source
+
+
+def assert_same(source: str, restored: str, bindir) -> None:
+    assert table_checksums(restored) == table_checksums(source)
+    assert sequence_values(restored) == sequence_values(source)
+    assert schema_dump(bindir, restored) == schema_dump(bindir, source)
+
+
+@pytest.mark.parametrize("mode", [{"jobs": 1}, {"jobs": 3}, {"single_transaction": True}], ids=["j1", "j3", "single"])
+def test_round_trip_in_every_mode(tricky, target, tmp_path, bindir, mode):
+    result = backup(tricky, tmp_path, jobs=2)
+    restored = run_restore(result.directory, RestoreOptions(target, verify=True, **mode), **QUIET)
+    assert_same(tricky, target, bindir)
+    assert restored.mismatches == []
+    assert {t.table for t in restored.tables} == set(result.row_counts)
+    assert all(t.checksum == "match" and t.restored == t.expected for t in restored.tables)
+
+
+def test_zstd_and_uncompressed_backups(tricky, make_db, tmp_path, bindir):
+    from engine.config import Compression
+
+    for method in ("zstd", "none"):
+        result = backup(tricky, tmp_path / method, compression=Compression.parse(method))
+        target = make_db(method)
+        run_restore(result.directory, RestoreOptions(target, jobs=2, verify=True), **QUIET)
+        assert table_checksums(target) == table_checksums(tricky)
+
+
+def test_failure_leaves_no_half_table(tricky, target, tmp_path):
+    result = backup(tricky, tmp_path)
+    execute(target, BOOBY_TRAP)
+    with pytest.raises(RestoreError) as failed:
+        run_restore(result.directory, RestoreOptions(target, jobs=2), **QUIET)
+    message = str(failed.value)
+    assert "TABLE DATA app.values" in message and "boom at a row" in message and "COPY" in message
+    assert query(target, 'SELECT count(*) FROM app."values"') == [(0,)]  # rows 1 and 2 were sent, then undone
+    # Resumable mode: what completed before stays (the schema, at least).
+    assert query(target, "SELECT count(*) FROM pg_tables WHERE schemaname = 'app'")[0][0] >= 4
+
+
+def test_single_transaction_failure_leaves_nothing(tricky, target, tmp_path):
+    result = backup(tricky, tmp_path)
+    execute(target, BOOBY_TRAP)
+    with pytest.raises(RestoreError, match="TABLE DATA app.values"):
+        run_restore(result.directory, RestoreOptions(target, single_transaction=True, jobs=4), **QUIET)
+    assert query(target, "SELECT count(*) FROM pg_namespace WHERE nspname = 'app'") == [(0,)]
+
+
+def test_post_data_failure_names_the_entry(tricky, target, tmp_path):
+    result = backup(tricky, tmp_path)
+    execute(target, """CREATE TABLE public.blocker (id int);""")
+    # Index names share the schema's namespace with tables: this one is taken.
+    with pytest.raises(RestoreError, match=r"INDEX app.pets_name_idx failed: relation \"pets_name_idx\" already"):
+        execute(target, "DROP TABLE public.blocker")
+        run_restore(result.directory, RestoreOptions(target, jobs=2, allow_non_empty=True), **{
+            "log": lambda m: execute(target, 'CREATE TABLE IF NOT EXISTS app.pets_name_idx (x int)')
+            if m.startswith("post-data") else None})
+    assert query(target, "SELECT count(*) FROM app.pets") == [(3,)]
+
+
+def test_non_empty_target_refused_then_clean(tricky, target, tmp_path, bindir):
+    result = backup(tricky, tmp_path)
+    run_restore(result.directory, RestoreOptions(target, jobs=2), **QUIET)
+    execute(target, "INSERT INTO app.owners (name) VALUES ('extra'); DROP TABLE app.events_rest;"
+                    "CREATE TABLE public.keep_me (id int); INSERT INTO public.keep_me VALUES (7);")
+    with pytest.raises(RestoreError, match="not empty"):
+        run_restore(result.directory, RestoreOptions(target), **QUIET)
+    run_restore(result.directory, RestoreOptions(target, jobs=2, clean=True, if_exists=True), **QUIET)
+    assert table_checksums(target) == {**table_checksums(tricky), "public.keep_me": (1, table_checksums(target)[
+        "public.keep_me"][1])}
+    assert query(target, "SELECT id FROM public.keep_me") == [(7,)]  # what the backup does not hold stays
+
+
+def test_clean_refuses_to_cascade_into_other_objects(tricky, target, tmp_path):
+    result = backup(tricky, tmp_path)
+    run_restore(result.directory, RestoreOptions(target), **QUIET)
+    execute(target, "CREATE VIEW public.mine AS SELECT name FROM app.owners")
+    with pytest.raises(RestoreError, match="--clean: DROP .*nothing was dropped"):
+        run_restore(result.directory, RestoreOptions(target, clean=True), **QUIET)
+    assert query(target, "SELECT count(*) FROM public.mine")[0][0] > 3000
+
+
+def _roles(server_dsn: str, *names: str) -> None:
+    for name in names:
+        execute(server_dsn, f"DROP ROLE IF EXISTS {name}; CREATE ROLE {name}")
+
+
+def test_missing_roles_warn_once_each(source, target, tmp_path, server):
+    owner, reader = f"rt_owner_{os.getpid()}", f"rt_reader_{os.getpid()}"
+    _roles(server.dsn(), owner, reader)
+    execute(source, f"""CREATE SCHEMA s AUTHORIZATION {owner};
+        CREATE TABLE s.a (id int PRIMARY KEY); CREATE TABLE s.b (id int);
+        ALTER TABLE s.a OWNER TO {owner}; ALTER TABLE s.b OWNER TO {owner};
+        GRANT SELECT ON s.a, s.b TO {reader}; GRANT INSERT ON s.a TO PUBLIC; INSERT INTO s.a VALUES (1), (2);""")
+    result = backup(source, tmp_path)
+    execute(source, f"REASSIGN OWNED BY {owner} TO postgres; DROP OWNED BY {owner}; DROP OWNED BY {reader}")
+    execute(server.dsn(), f"DROP ROLE {owner}; DROP ROLE {reader}")
+    said: list[str] = []
+    restored = run_restore(result.directory, RestoreOptions(target, jobs=2), log=said.append)
+    warnings = [m for m in said if m.startswith("warning:")]
+    assert sorted(warnings) == sorted(f'warning: role "{r}" does not exist in the target: its ownerships and '
+                                      f"privileges were skipped" for r in (owner, reader))
+    assert restored.warnings and restored.mismatches == []
+    assert query(target, "SELECT count(*) FROM s.a") == [(2,)]
+    # The grant to PUBLIC in the same ACL entry is kept; the owner is whoever restored.
+    assert query(target, "SELECT has_table_privilege('public', 's.a', 'INSERT'), tableowner FROM pg_tables "
+                         "WHERE tablename = 'a'") == [(True, "postgres")]
+
+
+def test_no_owner_no_privileges_and_role(source, target, tmp_path, server):
+    from engine.config import Selection
+
+    owner, restorer = f"rt_owner2_{os.getpid()}", f"rt_restorer_{os.getpid()}"
+    _roles(server.dsn(), owner, restorer)
+    dbname = target.split("dbname=")[1]
+    (public_owner,) = query(target, "SELECT nspowner::regrole::text FROM pg_namespace WHERE nspname = 'public'")[0]
+    # The backup (even with -n s) comments on schema public: let the restoring role own it here.
+    execute(target, f'GRANT CREATE ON DATABASE "{dbname}" TO {restorer}; ALTER SCHEMA public OWNER TO {restorer}')
+    execute(source, f"""CREATE SCHEMA s; CREATE TABLE s.t (id int PRIMARY KEY, v text); ALTER TABLE s.t OWNER TO {owner};
+        GRANT SELECT ON s.t TO {owner}; INSERT INTO s.t VALUES (1, 'x');""")
+    result = backup(source, tmp_path, selection=Selection(schemas=("s",)))
+    run_restore(result.directory, RestoreOptions(target, no_owner=True, no_privileges=True, role=restorer),
+                **QUIET)
+    assert query(target, "SELECT tableowner FROM pg_tables WHERE tablename = 't'") == [(restorer,)]
+    assert query(target, "SELECT relacl FROM pg_class WHERE relname = 't'") == [(None,)]
+    assert query(target, "SELECT v FROM s.t") == [("x",)]
+    execute(source, "DROP SCHEMA s CASCADE")
+    execute(target, f'DROP SCHEMA s CASCADE; REVOKE ALL ON DATABASE "{dbname}" FROM {restorer};'
+                    f"ALTER SCHEMA public OWNER TO {public_owner}")
+    execute(server.dsn(), f"DROP ROLE {owner}; DROP ROLE {restorer}")
+
+
+def test_verify_detects_changed_content(tricky, target, tmp_path):
+    result = backup(tricky, tmp_path)
+    execute(target, BOOBY_TRAP.replace("RAISE EXCEPTION 'boom at a row'", "NEW.t := 'changed'"))
+    restored = run_restore(result.directory, RestoreOptions(target, jobs=2, verify=True), **QUIET)
+    assert [(t.table, t.checksum) for t in restored.mismatches] == [("app.values", "MISMATCH")]
+
+
+def test_cli_summary_and_exit_codes(tricky, target, tmp_path, capsys):
+    result = backup(tricky, tmp_path)
+    assert main(["restore", str(result.directory), "-d", target, "--jobs", "2", "--verify"]) == 0
+    out = capsys.readouterr().out
+    assert "app.owners" in out and "3,003" in out and "all row counts match and contents match" in out
+    assert main(["restore", str(result.directory), "-d", target]) == 1
+    assert "not empty" in capsys.readouterr().err
+    counts = msgspec.json.decode((result.directory / "row_counts.json").read_bytes())
+    counts["app.pets"] += 1
+    (result.directory / "row_counts.json").write_bytes(msgspec.json.encode(counts))
+    assert main(["restore", str(result.directory), "-d", target, "--clean", "--if-exists"]) == 1
+    captured = capsys.readouterr()
+    assert "MISMATCH" in captured.out and "app.pets" in captured.err
+    assert main(["restore", str(tmp_path / "nope"), "-d", target]) == 2
+
+
+def test_truncated_backup_is_a_clear_error(tricky, target, tmp_path):
+    result = backup(tricky, tmp_path)
+    script = result.directory / "backup.sql.gz"
+    data = script.read_bytes()
+    script.write_bytes(data[: len(data) // 2])
+    with pytest.raises(RestoreError, match="complete|corrupt|match"):
+        run_restore(result.directory, RestoreOptions(target, jobs=2), **QUIET)
