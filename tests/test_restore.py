@@ -43,7 +43,13 @@ def tricky(source):
     execute(source, TRICKY)
     execute(source, "CREATE INDEX pets_name_idx ON app.pets (name); CREATE INDEX pets_mood_idx ON app.pets (mood);"
                     "CREATE MATERIALIZED VIEW app.owner_pets AS SELECT owner_id, count(*) FROM app.pets GROUP BY 1;"
-                    "INSERT INTO app.owners (name) SELECT 'o' || g FROM generate_series(1, 3000) g;")
+                    "INSERT INTO app.owners (name) SELECT 'o' || g FROM generate_series(1, 3000) g;"
+                    # Names that would break a COPY statement rebuilt carelessly.
+                    'CREATE TABLE app."we""ird\nname" ("col ) FROM stdin;" int, "x\n--" text);'
+                    """INSERT INTO app."we""ird\nname" VALUES (1, 'a'), (2, E'b\\.');"""
+                    # Inheritance: the parent's own rows and the child's load separately.
+                    "CREATE TABLE app.parent (id int, v text); CREATE TABLE app.child (extra int) INHERITS (app.parent);"
+                    "INSERT INTO app.parent VALUES (1, 'p'); INSERT INTO app.child VALUES (2, 'c', 3);")
     return source
 
 

@@ -80,6 +80,7 @@ class _Restore:
         self.loaded: dict[str, tuple[int, float, str]] = {}  # key -> rows, seconds, sha256 of the block
         self.lock = threading.Lock()
         self.entries = 0
+        self.created: set[str] = set()  # keys of the tables this restore created
 
     def session(self) -> Session:
         return Session(self.options.conninfo, self.phases.settings, self.options.role,
@@ -183,21 +184,29 @@ class _Restore:
             session.run(item, text)
         with self.lock:
             self.entries += 1
+            if item.kind == "TABLE":
+                self.created.add(item.key)
 
     def _load(self, item: TocItem, progress: Progress, session: Session) -> None:
         """One table's rows in one COPY, in its own transaction (or the single one)."""
         started = time.monotonic()
         block = self.backup.block(item)
-        header = block.header()
+        header = block.header()  # read first: a corrupt block fails before anything is sent
         conn = session.conn
         replica = self.replica and item.schema in self.options.existing_schemas
+        freeze = any(dep in self.created for dep in item.deps)
         cursor = conn.cursor()
         loaded = 0
         try:
             with conn.transaction():
                 if replica:
                     conn.execute("SET LOCAL session_replication_role = replica")
-                with cursor.copy(header) as copy:
+                if freeze:
+                    # A table this restore created is empty and ours: emptied in this (sub)transaction,
+                    # it may take COPY FREEZE, so no later scan (index builds) rewrites every page
+                    # to set hint bits. ONLY: an inheritance child may already hold its own rows.
+                    conn.execute(sql.SQL("TRUNCATE ONLY {}").format(sql.Identifier(item.schema, item.name)))
+                with cursor.copy(block.copy_from(freeze)) as copy:
                     for piece in block.rows():
                         copy.write(piece)
                         loaded += len(piece)

@@ -14,6 +14,8 @@ import re
 from pathlib import Path
 from typing import Iterator
 
+from psycopg import sql
+
 from ..errors import RestoreError
 from ..script import COPY_TRAILER, TOC_NAME, Toc, TocItem, python_encoding, read_toc, read_unit_range
 
@@ -83,6 +85,7 @@ class DataBlock:
     def __init__(self, backup: Backup, item: TocItem):
         self.backup, self.item = backup, item
         self.digest = hashlib.sha256()
+        self._header: str | None = None
 
     def _chunks(self) -> Iterator[bytes]:
         try:
@@ -101,6 +104,8 @@ class DataBlock:
 
     def header(self) -> str:
         """The entry's text before the rows: a label comment and `COPY t (cols) FROM stdin;`."""
+        if self._header is not None:
+            return self._header
         want = self.item.data_offset - self.item.offset
         got = bytearray()
         chunks = self._chunks()
@@ -113,13 +118,23 @@ class DataBlock:
             chunks.close()
         if len(got) < want:
             raise RestoreError(f"{self.backup.script}: the block of {self.label} is shorter than its TOC says")
-        return bytes(got[:want]).decode(self.backup.encoding)
+        self._header = bytes(got[:want]).decode(self.backup.encoding)
+        return self._header
 
     def columns(self) -> list[str]:
         """The column names of the COPY header (our own rendering: every identifier double-quoted)."""
-        line = [ln for ln in self.header().splitlines() if ln.startswith("COPY ")][-1]
-        names = [m.replace('""', '"') for m in _IDENT.findall(line.partition(") FROM stdin")[0])]
+        statement = self.header().partition("\n")[2]  # after the one-line label comment
+        names = [m.replace('""', '"') for m in _IDENT.findall(statement)]
+        if not statement.startswith("COPY ") or len(names) < 2:
+            raise RestoreError(f"{self.backup.script}: unexpected COPY header for {self.label}")
         return names[2:]
+
+    def copy_from(self, freeze: bool = False) -> sql.Composed:
+        """`COPY table (columns) FROM STDIN`, rebuilt from the header's names."""
+        columns = sql.SQL(", ").join(sql.Identifier(c) for c in self.columns())
+        options = sql.SQL(" WITH (FREEZE)") if freeze else sql.SQL("")
+        return sql.SQL("COPY {} ({}) FROM STDIN{}").format(
+            sql.Identifier(self.item.schema, self.item.name), columns, options)
 
     def rows(self) -> Iterator[bytes]:
         """The COPY rows exactly as backed up; sha256 of them in `digest` once exhausted."""
