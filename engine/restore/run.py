@@ -21,7 +21,7 @@ from ..artifacts import ROW_COUNTS_NAME
 from ..errors import RestoreError, UsageError
 from ..script import TocItem
 from .options import RestoreOptions, RestoreResult, TableResult
-from .plan import FUNCTIONS, KNOWN_POST, drop_statements, phases, table_locks
+from .plan import FUNCTIONS, KNOWN_POST, RELATION_KINDS, drop_statements, phases, table_locks
 from .pool import Task, run_pool
 from .progress import Progress
 from .session import Session, failure, server_message, split_statements
@@ -114,7 +114,8 @@ class _Restore:
 
     def _preflight(self, main: Session) -> None:
         conn, existing = main.conn, list(self.options.existing_schemas)
-        if not (self.options.allow_non_empty or self.options.clean):
+        creates = any(i.kind in RELATION_KINDS for i in self.phases.pre)
+        if creates and not (self.options.allow_non_empty or self.options.clean):
             (count,) = conn.execute(NON_EMPTY, (existing,)).fetchone()
             if count:
                 raise RestoreError(f"target database is not empty ({count} relations); restore into an empty "
@@ -224,7 +225,11 @@ class _Restore:
     # -- phases ------------------------------------------------------------------------------------
 
     def _data(self, sessions: list[Session]) -> None:
-        """Largest tables first over every connection; tables the target provides one by one in FK order."""
+        """Largest tables first over every connection; tables we did not create one by one, in FK order.
+
+        A table this restore created has no foreign keys yet (they are post-data); one the target
+        already had (--existing-schemas, a data-only backup) may, so those load parents first.
+        """
         data = self.phases.data
         if not data:
             return
@@ -232,7 +237,7 @@ class _Restore:
         self.log(f"loading {len(data)} tables over {len(sessions)} connection(s)")
         tasks, previous = [], None
         for item in data:
-            chained = item.schema in self.options.existing_schemas
+            chained = not any(dep in self.created for dep in item.deps)
             deps = frozenset((previous,)) if chained and previous else frozenset()
             tasks.append(Task(item.key, partial(self._load, item, progress), deps, frozenset((item.key,)),
                               priority=(-(item.unit_length or item.data_length), item.id)))
