@@ -30,7 +30,7 @@ from .plan import Entry, Plan, build_plan, drop_entries
 from .script import TOC_NAME, Part, ScriptWriter, Toc, write_toc
 from .selection import Chosen, choose, keep_entries
 from .snapshot import Lead
-from .stream import CopyTask, TaskResult, part_path, run_tasks, split_ranges
+from .stream import CopyTask, RunStats, part_path, run_tasks, split_ranges
 
 
 class BackupResult(msgspec.Struct):
@@ -38,6 +38,7 @@ class BackupResult(msgspec.Struct):
     metadata: Metadata
     row_counts: dict[str, int]
     seconds: float
+    worker_peak_rss_kb: int = 0
 
 
 def timestamp_now() -> str:
@@ -94,8 +95,11 @@ def _backup_into(work: Path, stamp: str, options: BackupOptions, lead: Lead, sta
 
     parts_dir = work / ".parts"
     parts_dir.mkdir()
-    tasks = _copy_tasks(data_tables, options, parts_dir, lead.server_version)
-    results = run_tasks(tasks, options.conninfo, lead.snapshot, catalog.encoding, options.compression, options.jobs)
+    sizes = lead.relation_sizes([t.oid for t in data_tables])
+    tasks = copy_tasks(data_tables, sizes, options, parts_dir, lead.server_version)
+    stats = RunStats()
+    results = run_tasks(tasks, options.conninfo, lead.snapshot, catalog.encoding, options.compression, options.jobs,
+                        stats=stats)
     parts: dict[int, list[Part]] = {}
     for result in sorted(results, key=lambda r: (r.table_oid, r.part)):
         parts.setdefault(result.table_oid, []).append(result.result)
@@ -110,6 +114,8 @@ def _backup_into(work: Path, stamp: str, options: BackupOptions, lead: Lead, sta
                 continue
             table_parts = parts[entry.table_oid]
             writer.data(entry, table_parts)
+            for part in table_parts:  # disk use stays near one copy of the compressed data
+                os.remove(part.path)
             row_counts[qualified_plain(entry.schema, entry.name)] = sum(p.rows for p in table_parts)
         elif entry.kind == "LARGE OBJECT DATA":
             _write_large_object(writer, entry, lead)
@@ -125,7 +131,7 @@ def _backup_into(work: Path, stamp: str, options: BackupOptions, lead: Lead, sta
                          lead.conn.info.parameter_status("server_version") or "")
     metadata.files = file_records(work, exclude={METADATA_NAME})
     write_json(work / METADATA_NAME, metadata)
-    return BackupResult(work, metadata, row_counts, finished - started)
+    return BackupResult(work, metadata, row_counts, finished - started, stats.worker_peak_rss_kb)
 
 
 def _write_large_object(writer: ScriptWriter, entry: Entry, lead: Lead) -> None:
@@ -135,17 +141,30 @@ def _write_large_object(writer: ScriptWriter, entry: Entry, lead: Lead) -> None:
         writer.sql(entry, put_chunk(oid, offset, chunk))
 
 
-def _copy_tasks(tables, options: BackupOptions, parts_dir: Path, server_version: int) -> list[CopyTask]:
-    """Largest tables first; those above the threshold split into block ranges (TID range scans, 14+)."""
-    tasks = []
-    for table in sorted(tables, key=lambda t: (-t.size_bytes, t.fk_rank)):
+MAX_PARTS = 1024
+
+
+def copy_tasks(tables, sizes: dict[int, tuple[int, int]], options: BackupOptions, parts_dir: Path,
+               server_version: int) -> list[CopyTask]:
+    """The COPY work, largest first: a table above the split threshold becomes block ranges.
+
+    Ranges need TID range scans (PostgreSQL 14+); before that each range would scan the whole
+    table, so older servers copy every table whole. At least `jobs` ranges, so one huge table
+    keeps every worker busy; at most one per threshold's worth of bytes otherwise.
+    """
+    tasks: list[CopyTask] = []
+    for table in sorted(tables, key=lambda t: t.fk_rank):
+        size, pages = sizes.get(table.oid, (table.size_bytes, table.pages))
         pieces = 1
-        if server_version >= 140000 and table.size_bytes > options.split_threshold and not table.condition:
-            pieces = min(max(2, options.jobs * 2), -(-table.size_bytes // options.split_threshold))
-        for index, (first, last) in enumerate(split_ranges(table.pages, pieces)):
+        if server_version >= 140000 and options.jobs > 1 and size > options.split_threshold and not table.condition:
+            pieces = min(MAX_PARTS, max(options.jobs, -(-size // max(1, options.split_threshold))))
+        ranges = split_ranges(pages, pieces)
+        for index, (first, last) in enumerate(ranges):
             tasks.append(CopyTask(table.oid, table.schema, table.name, table.columns, index, first, last,
-                                  part_path(parts_dir, len(tasks), ".part"), condition=table.condition))
-    return tasks
+                                  part_path(parts_dir, len(tasks), ".part"), condition=table.condition,
+                                  estimated_bytes=size // len(ranges)))
+    # Stable sort: equal sizes keep FK order, and a table's parts stay in block order.
+    return sorted(tasks, key=lambda t: -t.estimated_bytes)
 
 
 def _metadata(stamp, options, catalog, plan: Plan, chosen: Chosen, data_tables, started, finished, name,

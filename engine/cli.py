@@ -43,7 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
     engine.add_argument("-o", "--output-dir", default="storage/backups", help="where backups go (default: %(default)s)")
     engine.add_argument("-j", "--jobs", type=int, default=2, help="parallel COPY connections (default: %(default)s)")
     engine.add_argument("-Z", "--compress", default="gzip:6", metavar="METHOD[:LEVEL]",
-                        help="gzip[:1-9], zstd[:1-22] or none (default: %(default)s)")
+                        help="gzip[:1-9], zstd[:1-22] (or zstd:level=N,workers=N for zstd's own threads) "
+                             "or none (default: %(default)s)")
     engine.add_argument("--lock-wait-timeout", metavar="TIMEOUT", help="fail if a table lock waits longer")
     engine.add_argument("--split-threshold-mb", type=int, default=256,
                         help="split tables larger than this into block ranges (default: %(default)s)")

@@ -36,7 +36,8 @@ def unit_compressor(compression: Compression) -> UnitCompressor:
     if compression.method == "gzip":
         return zlib.compressobj(compression.level, zlib.DEFLATED, 31)
     if compression.method == "zstd":
-        return zstandard.ZstdCompressor(level=compression.level).compressobj()
+        # threads=N: zstd compresses on its own threads, off the GIL and off our reader.
+        return zstandard.ZstdCompressor(level=compression.level, threads=compression.workers).compressobj()
     return _Identity()
 
 

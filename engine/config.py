@@ -16,6 +16,7 @@ COMPRESSIONS = ("gzip", "zstd", "none")
 class Compression(msgspec.Struct, frozen=True):
     method: str = "gzip"
     level: int = 6
+    workers: int = 0  # zstd only: zstd's own compression threads per worker (0: none)
 
     @property
     def suffix(self) -> str:
@@ -23,21 +24,36 @@ class Compression(msgspec.Struct, frozen=True):
 
     @classmethod
     def parse(cls, text: str) -> "Compression":
-        """`gzip`, `gzip:9`, `zstd:3`, `none`, as pg_dump's --compress spells them."""
-        method, _, level = text.partition(":")
+        """`gzip`, `gzip:9`, `zstd:3`, `zstd:level=3,workers=2`, `none`, as pg_dump and
+        pg_basebackup spell --compress (METHOD[:LEVEL] or METHOD[:DETAIL,...])."""
+        method, _, detail = text.partition(":")
         if method not in COMPRESSIONS:
             raise UsageError(f"--compress: unknown method {method!r} (use gzip, zstd or none)")
         if method == "none":
+            if detail:
+                raise UsageError("--compress: none takes no level")
             return cls("none", 0)
-        default = 6 if method == "gzip" else 3
-        try:
-            value = int(level) if level else default
-        except ValueError:
-            raise UsageError(f"--compress: level {level!r} is not a number") from None
+        level, workers = (6 if method == "gzip" else 3), 0
+        for item in filter(None, detail.split(",")):
+            key, sep, value = item.partition("=")
+            if not sep:
+                key, value = "level", key
+            if key not in ("level", "workers") or (key == "workers" and method != "zstd"):
+                raise UsageError(f"--compress: unknown {method} option {key!r}")
+            try:
+                number = int(value)
+            except ValueError:
+                raise UsageError(f"--compress: {key} {value!r} is not a number") from None
+            if key == "level":
+                level = number
+            else:
+                workers = number
         bounds = (1, 9) if method == "gzip" else (1, 22)
-        if not bounds[0] <= value <= bounds[1]:
+        if not bounds[0] <= level <= bounds[1]:
             raise UsageError(f"--compress: {method} level must be {bounds[0]}-{bounds[1]}")
-        return cls(method, value)
+        if not 0 <= workers <= 64:
+            raise UsageError("--compress: zstd workers must be 0-64")
+        return cls(method, level, workers)
 
 
 class Selection(msgspec.Struct, frozen=True):

@@ -13,12 +13,22 @@ from .config import connect
 from .errors import BackupError
 
 
+# What every connection of a backup needs, as pg_dump sets it: no timeout may end the lead's
+# transaction while workers still depend on its snapshot; output formats that read back the
+# same whatever the database's or role's defaults (DateStyle, IntervalStyle, float digits);
+# and row security off, so that a policy makes COPY fail instead of silently dropping rows.
+SESSION_SETTINGS = (
+    "SET search_path = pg_catalog; SET statement_timeout = 0; SET lock_timeout = 0; "
+    "SET idle_in_transaction_session_timeout = 0; SET datestyle = ISO; SET intervalstyle = postgres; "
+    "SET extra_float_digits = 3; SET row_security = off"
+)
+
+
 class Lead:
     def __init__(self, conninfo: str):
         self.conninfo = conninfo
         self.conn = connect(conninfo, autocommit=True)
-        self.conn.execute("SET search_path = pg_catalog")
-        self.conn.execute("SET statement_timeout = 0")
+        self.conn.execute(SESSION_SETTINGS)
         self.conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         self.snapshot = self.conn.execute("SELECT pg_catalog.pg_export_snapshot()").fetchone()[0]
 
@@ -27,22 +37,36 @@ class Lead:
         return self.conn.info.server_version
 
     def lock_tables(self, tables: list[tuple[str, str]], lock_wait_timeout: str | None) -> None:
-        """ACCESS SHARE on each table, pipelined: one round trip, and an error names its table."""
+        """ACCESS SHARE on each table, pipelined: one round trip for thousands of tables."""
         if lock_wait_timeout:
-            self.conn.execute(sql.SQL("SET lock_timeout = {}").format(sql.Literal(lock_wait_timeout)))
-        current = None
+            try:
+                self.conn.execute(sql.SQL("SET lock_timeout = {}").format(sql.Literal(lock_wait_timeout)))
+            except psycopg.Error as exc:
+                raise BackupError(f"--lock-wait-timeout {lock_wait_timeout!r}: {exc.diag.message_primary}") from None
         try:
             with self.conn.pipeline():
                 for schema, name in tables:
-                    current = (schema, name)
                     self.conn.execute(sql.SQL("LOCK TABLE {} IN ACCESS SHARE MODE").format(
                         sql.Identifier(schema, name)))
         except psycopg.errors.LockNotAvailable:
             raise BackupError(_lock_message(self.conninfo, tables, lock_wait_timeout)) from None
         except psycopg.Error as exc:
-            raise BackupError(f"could not lock tables (last queued {current}): {exc.diag.message_primary}") from None
+            raise BackupError(f"could not lock the tables to back up: {exc.diag.message_primary}") from None
         if lock_wait_timeout:
             self.conn.execute("SET lock_timeout = 0")
+
+    def relation_sizes(self, oids: list[int]) -> dict[int, tuple[int, int]]:
+        """Each table's size on disk now, TOAST included, and its main fork's blocks.
+
+        Only for scheduling and splitting: relpages is a planner estimate (0 until the first
+        VACUUM or ANALYZE), which would leave a freshly loaded huge table unsplit and last.
+        One set-based query; the tables are locked, so none can vanish meanwhile.
+        """
+        rows = self.conn.execute(
+            """SELECT o, pg_catalog.pg_table_size(o),
+                      pg_catalog.pg_relation_size(o, 'main') / pg_catalog.current_setting('block_size')::int8
+               FROM pg_catalog.unnest(%s::pg_catalog.oid[]) AS o""", (oids,)).fetchall()
+        return {oid: (size or 0, pages or 0) for oid, size, pages in rows}
 
     def close(self) -> None:
         try:
@@ -53,25 +77,38 @@ class Lead:
 
 
 def _lock_message(conninfo: str, tables: list[tuple[str, str]], timeout: str | None) -> str:
-    """Find which table is held in a conflicting lock, on a fresh connection."""
+    """Name the table we timed out on: one of ours that another session holds in a conflicting lock.
+
+    The pipelined LOCKs do not say which one failed, so ask pg_locks on a fresh connection.
+    """
     try:
         with connect(conninfo, autocommit=True) as probe:
             row = probe.execute(
-                """SELECT n.nspname || '.' || c.relname FROM pg_catalog.pg_locks l
-                   JOIN pg_catalog.pg_class c ON c.oid = l.relation
-                   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-                   WHERE l.granted AND l.mode = 'AccessExclusiveLock' AND l.pid <> pg_catalog.pg_backend_pid()
-                   ORDER BY 1 LIMIT 1""").fetchone()
+                """SELECT n.nspname, c.relname
+                   FROM pg_catalog.unnest(%s::text[], %s::text[]) AS t(nspname, relname)
+                   JOIN pg_catalog.pg_namespace n ON n.nspname = t.nspname
+                   JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = t.relname
+                   JOIN pg_catalog.pg_locks l ON l.relation = c.oid
+                        AND l.database = (SELECT oid FROM pg_catalog.pg_database
+                                          WHERE datname = pg_catalog.current_database())
+                   WHERE l.granted AND l.mode = 'AccessExclusiveLock'
+                   ORDER BY 1, 2 LIMIT 1""",
+                ([s for s, _ in tables], [t for _, t in tables])).fetchone()
     except Exception:  # noqa: BLE001 - best effort to name the table
         row = None
-    where = f" on {row[0]}" if row else ""
-    return f"timed out after {timeout} waiting for a lock{where} (--lock-wait-timeout); another session holds it"
+    where = f" on table {row[0]}.{row[1]}" if row else ""
+    return (f"timed out after {timeout} waiting for a lock{where} (--lock-wait-timeout): "
+            f"another session holds it in ACCESS EXCLUSIVE mode")
 
 
 def join_snapshot(conn: psycopg.Connection, snapshot: str, encoding: str | None = None) -> None:
-    """Make a worker connection see exactly what the lead transaction sees."""
+    """Make a worker connection see exactly what the lead transaction sees.
+
+    Session settings go first: SET TRANSACTION SNAPSHOT must be the transaction's first statement.
+    """
+    settings = SESSION_SETTINGS
+    if encoding:
+        settings += sql.SQL("; SET client_encoding = {}").format(sql.Literal(encoding)).as_string(conn)
+    conn.execute(settings)
     conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
     conn.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(snapshot)))
-    conn.execute("SET search_path = pg_catalog")
-    if encoding:
-        conn.execute(sql.SQL("SET client_encoding = {}").format(sql.Literal(encoding)))
