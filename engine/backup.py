@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import msgspec
+import psycopg
 
 from . import __version__
 from .artifacts import (
@@ -69,6 +70,11 @@ def run_backup(options: BackupOptions, log=None) -> BackupResult:
         os.rename(work, final)
         result.directory = final
         return result
+    except psycopg.Error as exc:  # the lead's connection: lost, or a query the server refused
+        lead.close()
+        shutil.rmtree(work, ignore_errors=True)
+        message = (exc.diag.message_primary if exc.diag else None) or " ".join(str(exc).split())
+        raise BackupError(f"backup failed: {message}") from None
     except BaseException:
         lead.close()
         shutil.rmtree(work, ignore_errors=True)

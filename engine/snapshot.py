@@ -69,9 +69,12 @@ class Lead:
         return {oid: (size or 0, pages or 0) for oid, size, pages in rows}
 
     def close(self) -> None:
+        """End the transaction; a connection already lost has nothing left to end."""
         try:
-            if not self.conn.closed:
+            if not self.conn.closed and not self.conn.broken:
                 self.conn.execute("ROLLBACK")
+        except psycopg.Error:
+            pass
         finally:
             self.conn.close()
 
@@ -85,7 +88,7 @@ def _lock_message(conninfo: str, tables: list[tuple[str, str]], timeout: str | N
         with connect(conninfo, autocommit=True) as probe:
             row = probe.execute(
                 """SELECT n.nspname, c.relname
-                   FROM pg_catalog.unnest(%s::text[], %s::text[]) AS t(nspname, relname)
+                   FROM ROWS FROM (pg_catalog.unnest(%s::text[]), pg_catalog.unnest(%s::text[])) AS t(nspname, relname)
                    JOIN pg_catalog.pg_namespace n ON n.nspname = t.nspname
                    JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = t.relname
                    JOIN pg_catalog.pg_locks l ON l.relation = c.oid

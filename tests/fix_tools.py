@@ -27,15 +27,12 @@ def run_tool(bindir: Path, tool: str, args: list[str], **kwargs) -> subprocess.C
 
 def psql_restore(bindir: Path, script: Path, conninfo: str) -> None:
     """`gunzip -c backup.sql.gz | psql -v ON_ERROR_STOP=1`, as a user would run it."""
-    import gzip
-    import zstandard
+    from engine.codecs import open_reader
+    from engine.config import Compression
 
-    if script.suffix == ".gz":
-        data = gzip.decompress(script.read_bytes())
-    elif script.suffix == ".zst":
-        data = zstandard.ZstdDecompressor().decompressobj().decompress(script.read_bytes())
-    else:
-        data = script.read_bytes()
+    method = {".gz": "gzip", ".zst": "zstd"}.get(script.suffix, "none")
+    with open_reader(str(script), Compression(method)) as stream:  # every member / frame, not just the first
+        data = stream.read()
     result = run_tool(bindir, "psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", conninfo], input=data)
     assert result.returncode == 0, result.stderr.decode()[-3000:]
 
