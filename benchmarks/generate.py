@@ -136,13 +136,35 @@ def statements(scale: float):
     yield "analyze", "VACUUM ANALYZE"
 
 
-def generate(conninfo: str, scale: float, log=print) -> None:
+def many_tables(count: int) -> str:
+    """A wide catalog: `count` small tables (schema `many`), each with a primary key, an index,
+    a comment, a few rows, and every tenth a foreign key to its predecessor: the catalog-reading
+    and planning cost of a large schema, with almost no data."""
+    return f"""
+        CREATE SCHEMA many;
+        DO $$
+        BEGIN
+          FOR i IN 1..{count} LOOP
+            EXECUTE format('CREATE TABLE many.t%s (id int PRIMARY KEY, name text NOT NULL, at timestamptz, ref int%s)',
+                           i, CASE WHEN i % 10 = 0 THEN format(' REFERENCES many.t%s', i - 1) ELSE '' END);
+            EXECUTE format('CREATE INDEX ON many.t%s (name)', i);
+            EXECUTE format('COMMENT ON TABLE many.t%s IS %L', i, 'table number ' || i);
+            EXECUTE format('INSERT INTO many.t%s SELECT g, md5(g::text), now(), CASE WHEN %s THEN g END
+                            FROM generate_series(1, 3) g', i, i % 10 = 0);
+          END LOOP;
+        END $$"""
+
+
+def generate(conninfo: str, scale: float, log=print, tables: int = 0) -> None:
     with psycopg.connect(conninfo, autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = 'bench'").fetchone()
         if exists:
             raise SystemExit("schema bench already exists in this database; use a fresh database")
         conn.execute(SCHEMA)
-        for label, statement in statements(scale):
+        work = list(statements(scale))
+        if tables:
+            work.insert(-1, (f"{tables} more tables", many_tables(tables)))
+        for label, statement in work:
             started = time.monotonic()
             conn.execute(statement)
             log(f"  {label}: {time.monotonic() - started:.1f}s")
@@ -152,8 +174,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-d", "--dbname", required=True, help="connection string of an empty database")
     parser.add_argument("--scale", type=float, default=1.0, help="1 = about 100 MB of COPY text")
+    parser.add_argument("--many-tables", type=int, default=0, metavar="N",
+                        help="also N small tables in schema many (e.g. 10000: a large catalog)")
     args = parser.parse_args(argv)
-    generate(args.dbname, args.scale, log=lambda m: print(m, file=sys.stderr))
+    generate(args.dbname, args.scale, log=lambda m: print(m, file=sys.stderr), tables=args.many_tables)
     return 0
 
 
