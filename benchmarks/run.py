@@ -19,6 +19,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import textwrap
 import threading
 import time
 from pathlib import Path
@@ -228,10 +229,13 @@ def chart(rows: list[Row], anchor: str, title: str, path: Path) -> None:
     fig, ax = plt.subplots(figsize=(9, 0.55 * len(rows) + 1.5))
     ax.barh(names, walls, xerr=[lows, highs], color=colors)
     ax.invert_yaxis()
+    anchor_wall = next((w for n, w in zip(names, walls) if n == anchor), None)
     for y, (name, wall) in enumerate(zip(names, walls)):
-        ax.text(wall, y, f"  {wall:.1f}s", va="center")
+        speed = f" ({anchor_wall / wall:.2f}x anchor)" if anchor_wall else ""
+        ax.text(wall, y, f"  {wall:.1f}s{speed}", va="center")
+    ax.set_xlim(0, max(walls) * 1.35)
     ax.set_xlabel("wall time, seconds (median; bars: min-max)")
-    ax.set_title(title, fontsize=10)
+    ax.set_title(textwrap.fill(title, 95), fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
