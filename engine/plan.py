@@ -8,6 +8,8 @@ the foreign-key graph, parents first, so that a CSV or data-only load is FK-safe
 
 from __future__ import annotations
 
+import heapq
+
 import networkx as nx
 from msgspec import Struct
 
@@ -177,6 +179,7 @@ def _relations(b: _Builder) -> None:
     for con in b.catalog.constraints:
         if _inline_check(b, con):
             b.inline_checks[f"pg_constraint:{con.oid}"] = con
+            b.defining[f"pg_constraint:{con.oid}"] = f"pg_class:{con.table_oid}"
     rules = {r.table_oid: r for r in b.catalog.rules if r.name == "_RETURN"}
     for table in b.catalog.tables:
         target = ddl_tab.table_name(table)
@@ -193,9 +196,6 @@ def _relations(b: _Builder) -> None:
             sql = ""  # rendered once the plan knows which defaults and checks are separate
         entry = b.add(Entry(key, kind, "pre-data", table.schema, table.name, sql, table.owner, [], table.oid,
                             ("TABLE" if kind == "TABLE" else kind, target, None)), key)
-        for con_identity, con in b.inline_checks.items():
-            if con.table_oid == table.oid:
-                b.defining[con_identity] = key
         b.defining[f"pg_type:{table.rowtype}"] = entry.key
         b.add_extras(entry, kind, target, table.owner, table.acl, table.comment, grant_kind="TABLE")
         _column_defaults(b, table, entry)
@@ -297,17 +297,24 @@ def _render_tables(b: _Builder) -> None:
     """CREATE TABLE text, now that the loop-breaking rules have said what stays inline."""
     identities = {(s.owned_by_table, s.owned_by_column): s for s in b.catalog.sequences if s.identity}
     foreign = {f.oid: f for f in b.catalog.kinds.foreign_tables}
+    checks: dict[int, list[Constraint]] = {}
+    for identity, con in b.inline_checks.items():
+        if identity not in b.separate:
+            checks.setdefault(con.table_oid, []).append(con)
+    separate: dict[int, set[int]] = {}
+    for identity, (table, col) in b.attrdefs.items():
+        if identity in b.separate:
+            separate.setdefault(table.oid, set()).add(col.attnum)
     for table in b.catalog.tables:
         if table.relkind in ("v", "m"):
             continue
-        checks = [c for i, c in b.inline_checks.items() if c.table_oid == table.oid and i not in b.separate]
         parents = [b.tables[p] for p in table.parents if p in b.tables]
         ids = {c.name: identities[(table.oid, c.name)] for c in table.columns if (table.oid, c.name) in identities}
-        separate = {c.attnum for i, (t, c) in b.attrdefs.items() if t.oid == table.oid and i in b.separate}
+        table_checks, table_separate = checks.get(table.oid, []), separate.get(table.oid, set())
         if table.relkind == "f":
-            sql = ddl_foreign.create_foreign_table(table, foreign[table.oid], checks, parents, separate)
+            sql = ddl_foreign.create_foreign_table(table, foreign[table.oid], table_checks, parents, table_separate)
         else:
-            sql = ddl_tab.create_table(table, checks, ids, parents, separate)
+            sql = ddl_tab.create_table(table, table_checks, ids, parents, table_separate)
         b.entries[f"pg_class:{table.oid}"].sql = sql
 
 
@@ -467,11 +474,15 @@ def _fk_order(catalog: Catalog) -> tuple[list[DataTable], list[list[str]]]:
     graph = nx.DiGraph()
     graph.add_nodes_from(names)
     by_oid = {t.oid: t for t in catalog.tables}
+    partitions: dict[int, list[int]] = {}
+    for t in catalog.tables:
+        if t.partition_bound and t.parents:
+            partitions.setdefault(t.parents[0], []).append(t.oid)
     for con in catalog.constraints:
         if con.contype != "f" or con.ref_table_oid is None:
             continue
-        for child in _leaves(con.table_oid, catalog, by_oid):
-            for parent in _leaves(con.ref_table_oid, catalog, by_oid):
+        for child in _leaves(con.table_oid, partitions, by_oid):
+            for parent in _leaves(con.ref_table_oid, partitions, by_oid):
                 if child != parent:
                     graph.add_edge(parent, child)
     condensed = nx.condensation(graph)
@@ -495,15 +506,14 @@ def _fk_order(catalog: Catalog) -> tuple[list[DataTable], list[list[str]]]:
     return tables, cycles
 
 
-def _leaves(oid: int, catalog: Catalog, by_oid: dict[int, Table]) -> list[int]:
+def _leaves(oid: int, partitions: dict[int, list[int]], by_oid: dict[int, Table]) -> list[int]:
     """A partitioned table's rows live in its leaf partitions."""
     table = by_oid.get(oid)
     if table is None:
         return []
     if table.relkind != "p":
         return [oid]
-    children = [t.oid for t in catalog.tables if t.partition_bound and t.parents and t.parents[0] == oid]
-    return [leaf for child in children for leaf in _leaves(child, catalog, by_oid)]
+    return [leaf for child in partitions.get(oid, []) for leaf in _leaves(child, partitions, by_oid)]
 
 
 def _data_entries(b: _Builder, data_tables: list[DataTable]) -> None:
@@ -583,6 +593,26 @@ def _repair_loop(b: _Builder, graph: nx.DiGraph, cycle: list[tuple[str, str]]) -
     return False
 
 
+def _topological(graph: nx.DiGraph, keys: dict[str, tuple]) -> list[str] | None:
+    """Kahn's algorithm taking the smallest key among the ready nodes; None if there is a cycle.
+
+    networkx's lexicographical_topological_sort does the same, several times slower on 10^5 nodes.
+    """
+    indegree = {node: d for node, d in graph.in_degree()}
+    ready = [(keys[n], n) for n, d in indegree.items() if d == 0]
+    heapq.heapify(ready)
+    order = []
+    succ = graph.succ
+    while ready:
+        _, node = heapq.heappop(ready)
+        order.append(node)
+        for child in succ[node]:
+            indegree[child] -= 1
+            if indegree[child] == 0:
+                heapq.heappush(ready, (keys[child], child))
+    return order if len(order) == len(indegree) else None
+
+
 def _order(b: _Builder, fk_rank: dict[int, int]) -> list[Entry]:
     """Topological order, sections first, with a deterministic tie-break; loops repaired first."""
     entries = b.entries
@@ -597,10 +627,10 @@ def _order(b: _Builder, fk_rank: dict[int, int]) -> list[Entry]:
         graph = _graph(b)
         if _fix_sections(b, graph):
             continue
-        try:
-            order = list(nx.lexicographical_topological_sort(graph, key=sort_key))
+        order = _topological(graph, {k: sort_key(k) for k in entries})
+        if order is not None:
             break
-        except nx.NetworkXUnfeasible:
+        else:
             cycle = nx.find_cycle(graph)
             if not _repair_loop(b, graph, cycle):
                 names = " -> ".join(f"{entries[a].kind} {entries[a].name}" for a, _ in cycle)

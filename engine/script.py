@@ -8,6 +8,7 @@ each table's COPY block sits in the compressed file, so that blocks can be resto
 
 from __future__ import annotations
 
+import functools
 import os
 import secrets
 import shutil
@@ -167,6 +168,7 @@ class Part(msgspec.Struct, frozen=True):
     unit_bytes: int
 
 
+@functools.lru_cache(maxsize=None)
 def python_encoding(pg_encoding: str) -> str:
     from psycopg._encodings import pg2pyenc  # noqa: PLC0415
 

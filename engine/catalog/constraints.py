@@ -18,8 +18,7 @@ ORDER BY co.conrelid, co.conname
 
 INDEXES = """
 SELECT i.indexrelid, i.indrelid, n.nspname, c.relname, pg_catalog.pg_get_indexdef(i.indexrelid),
-       (SELECT co.oid FROM pg_catalog.pg_constraint co
-        WHERE co.conindid = i.indexrelid AND co.conrelid = i.indrelid AND co.contype IN ('p', 'u', 'x')),
+       co.oid,
        (SELECT inh.inhparent FROM pg_catalog.pg_inherits inh WHERE inh.inhrelid = i.indexrelid)::int8,
        i.indisclustered, pg_catalog.obj_description(i.indexrelid, 'pg_class'), i.indisreplident, c.reloptions,
        ARRAY(SELECT a.attnum || ' ' || a.attstattarget FROM pg_catalog.pg_attribute a
@@ -27,6 +26,9 @@ SELECT i.indexrelid, i.indrelid, n.nspname, c.relname, pg_catalog.pg_get_indexde
 FROM pg_catalog.pg_index i
 JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+-- pg_constraint has no index on conindid: join (hashed), never a subquery per index.
+LEFT JOIN pg_catalog.pg_constraint co ON co.conindid = i.indexrelid AND co.conrelid = i.indrelid
+     AND co.contype IN ('p', 'u', 'x')
 WHERE i.indrelid = ANY(%s)
 ORDER BY n.nspname, c.relname
 """

@@ -1,0 +1,110 @@
+"""Schema-only backup speed: pgbackup's catalog reading + DDL generation against pg_dump 18.
+
+Builds a database of N tables (default 10,000), each with a primary key, a NOT NULL column with
+a default, a secondary index, a foreign key to the previous table, a comment and a grant; then
+times, in alternating rounds, `pgbackup backup --schema-only` (in-process: snapshot, catalog
+queries, plan, DDL, script and manifest) and `pg_dump --schema-only -f /dev/null` from the
+PostgreSQL 18 wheel, on the same throwaway PostgreSQL 18 server. Prints each run, the medians
+and the ratio (ours / pg_dump; below 1 means faster).
+
+    .venv/bin/python benchmarks/schema_bench.py [--tables 10000] [--rounds 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psycopg
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from engine.backup import run_backup  # noqa: E402
+from engine.config import BackupOptions  # noqa: E402
+from engine.devserver import Server, wheel_bindir  # noqa: E402
+
+CHUNK = 250  # tables per transaction while building (each holds a lock until commit)
+
+BUILD_CHUNK = """
+DO $$
+BEGIN
+  FOR i IN %(first)s..%(last)s LOOP
+    EXECUTE format('CREATE TABLE bench.t%%s (id int PRIMARY KEY, prev_id int, name text NOT NULL DEFAULT '''',
+                    created timestamptz DEFAULT now(), payload jsonb)', i);
+    EXECUTE format('CREATE INDEX t%%s_name ON bench.t%%s (name)', i, i);
+    IF i > 1 THEN
+      EXECUTE format('ALTER TABLE bench.t%%s ADD CONSTRAINT t%%s_prev FOREIGN KEY (prev_id) REFERENCES bench.t%%s (id)',
+                     i, i, i - 1);
+    END IF;
+    EXECUTE format('COMMENT ON TABLE bench.t%%s IS %%L', i, 'table number ' || i);
+    EXECUTE format('GRANT SELECT ON bench.t%%s TO bench_reader', i);
+  END LOOP;
+END $$;
+"""
+
+
+def build(conninfo: str, tables: int) -> None:
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'bench_reader')"
+                     " THEN CREATE ROLE bench_reader; END IF; END $$")
+        conn.execute("CREATE SCHEMA bench")
+        for first in range(1, tables + 1, CHUNK):
+            conn.execute(BUILD_CHUNK % {"first": first, "last": min(first + CHUNK - 1, tables)})
+        conn.execute("ANALYZE")
+
+
+def time_pgbackup(conninfo: str, out: Path) -> float:
+    started = time.perf_counter()
+    result = run_backup(BackupOptions(conninfo=conninfo, output_dir=str(out), schema_only=True),
+                        log=lambda message: None)
+    elapsed = time.perf_counter() - started
+    shutil.rmtree(result.directory)
+    return elapsed
+
+
+def time_pg_dump(conninfo: str) -> float:
+    started = time.perf_counter()
+    subprocess.run([str(wheel_bindir() / "pg_dump"), "--schema-only", "-f", os.devnull, "-d", conninfo],
+                   check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tables", type=int, default=10_000)
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    # Both tools lock every table in one transaction: room for that many locks.
+    locks = max(64, args.tables * 2 // 50 + 64)
+    with Server.start("18", settings={"max_locks_per_transaction": locks}) as server:
+        conninfo = server.dsn("bench")
+        with psycopg.connect(server.dsn(), autocommit=True) as conn:
+            conn.execute("CREATE DATABASE bench")
+        started = time.perf_counter()
+        build(conninfo, args.tables)
+        print(f"built {args.tables} tables (pk, index, fk, comment, grant) in {time.perf_counter() - started:.1f}s")
+        ours, theirs = [], []
+        with tempfile.TemporaryDirectory() as tmp:
+            time_pgbackup(conninfo, Path(tmp))  # warm the catalog caches for both
+            for i in range(args.rounds):
+                # Alternate which goes first, so that neither always runs on a warmer server.
+                runs = [("pgbackup", lambda: time_pgbackup(conninfo, Path(tmp)), ours),
+                        ("pg_dump", lambda: time_pg_dump(conninfo), theirs)]
+                for name, run, into in runs if i % 2 == 0 else reversed(runs):
+                    into.append(run())
+                    print(f"round {i + 1}: {name:8s} {into[-1]:.2f}s", flush=True)
+    a, b = statistics.median(ours), statistics.median(theirs)
+    print(f"median over {args.rounds} rounds: pgbackup {a:.2f}s, pg_dump --schema-only {b:.2f}s, "
+          f"ratio {a / b:.2f} (pgbackup / pg_dump)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
