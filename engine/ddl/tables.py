@@ -39,8 +39,8 @@ def column_definition(table: Table, column: Column, identity: Sequence | None, i
         sql += f" GENERATED ALWAYS AS ({column.default}) {mode}"
     elif column.default is not None and inline_default:
         sql += f" DEFAULT {column.default}"
-    if column.identity:
-        sql += identity_clause(column, identity)
+    if column.identity and not table.partition_bound:
+        sql += identity_clause(column, identity)  # a partition's identity is its parent's (17+)
     sql += not_null_clause(table, column)
     return sql
 
@@ -91,6 +91,9 @@ def create_table(table: Table, checks: list[Constraint], identities: dict[str, S
     if table.reloptions:
         sql += " WITH (" + ", ".join(table.reloptions) + ")"
     sql += ";\n"
+    if table.relkind == "p" and table.access_method:
+        # 17+: a partitioned table's own access method, for its future partitions.
+        sql += f"ALTER TABLE {table_name(table)} SET ACCESS METHOD {ident(table.access_method)};\n"
     sql += inherited_not_null(table, parents, columns)
     sql += column_settings(table)
     if table.replica_identity in REPLICA_IDENTITY:
@@ -145,7 +148,8 @@ def create_view(view: Table, replace: bool = False) -> str:
     body = view.view_definition.rstrip().rstrip(";")
     if view.relkind == "m":
         using = f" USING {ident(view.access_method)}" if view.access_method and view.access_method != "heap" else ""
-        return f"CREATE MATERIALIZED VIEW {table_name(view)}{using}{options} AS\n{body}\n  WITH NO DATA;\n"
+        return (f"CREATE MATERIALIZED VIEW {table_name(view)}{using}{options} AS\n{body}\n  WITH NO DATA;\n"
+                + column_settings(view))
     verb = "CREATE OR REPLACE VIEW" if replace else "CREATE VIEW"
     return f"{verb} {table_name(view)}{options} AS\n{body};\n"
 

@@ -189,3 +189,9 @@ CREATE TABLE rel.dchild () INHERITS (rel.dparent);
 ALTER TABLE rel.dchild ALTER COLUMN a SET DEFAULT 10;
 ALTER TABLE rel.dchild ALTER COLUMN b DROP DEFAULT;
 ALTER TABLE rel.dchild ALTER COLUMN c SET NOT NULL;
+ALTER MATERIALIZED VIEW rel.mv1 CLUSTER ON mv1_id;
+ALTER TABLE rel.mv1 ALTER COLUMN name SET STATISTICS 50;
+-- identity and generated columns reaching children and partitions
+CREATE TABLE rel.gparent (a int, b int GENERATED ALWAYS AS (a * 10) STORED, c int DEFAULT 7) PARTITION BY RANGE (a);
+CREATE TABLE rel.gpart PARTITION OF rel.gparent FOR VALUES FROM (0) TO (100);
+CREATE TABLE rel.ichild (extra text) INHERITS (rel.gen);
