@@ -37,7 +37,11 @@ class Lead:
         return self.conn.info.server_version
 
     def lock_tables(self, tables: list[tuple[str, str]], lock_wait_timeout: str | None) -> None:
-        """ACCESS SHARE on each table, pipelined: one round trip for thousands of tables."""
+        """ACCESS SHARE on each table: LOCK TABLE statements of LOCK_BATCH tables, pipelined.
+
+        One statement per table costs the server a parse and plan each (a third of a schema-only
+        backup of 10,000 tables); a server error still names the table it failed on.
+        """
         if lock_wait_timeout:
             try:
                 self.conn.execute(sql.SQL("SET lock_timeout = {}").format(sql.Literal(lock_wait_timeout)))
@@ -45,9 +49,10 @@ class Lead:
                 raise BackupError(f"--lock-wait-timeout {lock_wait_timeout!r}: {exc.diag.message_primary}") from None
         try:
             with self.conn.pipeline():
-                for schema, name in tables:
+                for first in range(0, len(tables), LOCK_BATCH):
+                    batch = tables[first:first + LOCK_BATCH]
                     self.conn.execute(sql.SQL("LOCK TABLE {} IN ACCESS SHARE MODE").format(
-                        sql.Identifier(schema, name)))
+                        sql.SQL(", ").join(sql.Identifier(schema, name) for schema, name in batch)))
         except psycopg.errors.LockNotAvailable:
             raise BackupError(_lock_message(self.conninfo, tables, lock_wait_timeout)) from None
         except psycopg.Error as exc:
@@ -77,6 +82,9 @@ class Lead:
             pass
         finally:
             self.conn.close()
+
+
+LOCK_BATCH = 500
 
 
 def _lock_message(conninfo: str, tables: list[tuple[str, str]], timeout: str | None) -> str:
