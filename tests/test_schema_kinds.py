@@ -10,6 +10,7 @@ import gzip
 import os
 
 import psycopg
+import psycopg.sql
 import pytest
 
 from engine.catalog import read_catalog
@@ -218,3 +219,21 @@ def test_hostile_names_and_texts(source, target, make_db, tmp_path, bindir):
     assert schema_dump(bindir, by_python) == schema_dump(bindir, source)
     options = "SELECT srvoptions FROM pg_foreign_server"
     assert _rows(target, options) == _rows(source, options) == [(["opt\n\\! x=val\n\\! echo pwned\n'"],)]
+
+
+def test_clean_restore_over_a_restored_copy(kinds, make_db, tmp_path, bindir):
+    """--clean --if-exists drops every kind (large objects unlinked) before recreating it."""
+    source, _, _, result, _ = kinds
+    target = make_db("clean")
+    psql_restore(bindir, result.directory / "backup.sql.gz", target)
+    # As with pg_dump's --clean, DROP SUBSCRIPTION would ask the publisher to drop the slot.
+    with psycopg.connect(target, autocommit=True) as conn:
+        subs = conn.execute("SELECT subname FROM pg_subscription s JOIN pg_database d ON d.oid = s.subdbid"
+                            " WHERE d.datname = current_database()").fetchall()
+        for (name,) in subs:
+            conn.execute(psycopg.sql.SQL("ALTER SUBSCRIPTION {} SET (slot_name = NONE)").format(
+                psycopg.sql.Identifier(name)))
+    clean = backup(source, tmp_path, clean=True, if_exists=True)
+    psql_restore(bindir, clean.directory / "backup.sql.gz", target)
+    assert schema_dump(bindir, target) == schema_dump(bindir, source)
+    assert _rows(target, LARGE_OBJECTS) == _rows(source, LARGE_OBJECTS)

@@ -79,6 +79,12 @@ def grants(kind: str, target: str, owner: str, acl: list[str] | None, column: st
 def drop_statement(kind: str, target: str, table: str | None, if_exists: bool) -> str:
     """--clean: the DROP that undoes one entry's CREATE (with --if-exists, as pg_dump spells it)."""
     maybe = "IF EXISTS " if if_exists else ""
+    if kind == "LARGE OBJECT":  # no DROP command for these: unlinked, as pg_dump does
+        oid = int(target)
+        if if_exists:
+            return (f"SELECT pg_catalog.lo_unlink(oid) FROM pg_catalog.pg_largeobject_metadata"
+                    f" WHERE oid = '{oid}';\n")
+        return f"SELECT pg_catalog.lo_unlink('{oid}');\n"
     if table is None:
         return f"DROP {kind} {maybe}{target};\n"
     if kind in ("CONSTRAINT", "FK CONSTRAINT"):

@@ -19,6 +19,7 @@ def register(b) -> None:
                    comment=srv.comment, grant_kind="FOREIGN SERVER",
                    deps=[f"pg_foreign_data_wrapper:{srv.wrapper_oid}"], drop=True)
     for um in kinds.user_mappings:
-        add_object(b, f"pg_user_mapping:{um.oid}", "USER MAPPING", "pre-data", None,
-                   f"{um.role or 'PUBLIC'} SERVER {um.server}", ddl_foreign.create_user_mapping(um),
-                   deps=[f"pg_foreign_server:{um.server_oid}"])
+        entry = add_object(b, f"pg_user_mapping:{um.oid}", "USER MAPPING", "pre-data", None,
+                           f"{um.role or 'PUBLIC'} SERVER {um.server}", ddl_foreign.create_user_mapping(um),
+                           deps=[f"pg_foreign_server:{um.server_oid}"])
+        entry.drop = ("USER MAPPING", ddl_foreign.user_mapping_target(um), None)

@@ -27,7 +27,7 @@ def register(b, include_data: bool) -> None:
     for lo in kinds.large_objects if include_data else ():
         key = f"pg_largeobject:{lo.oid}"
         add_object(b, key, "LARGE OBJECT", "data", None, str(lo.oid), ddl_lo.create_large_object(lo.oid),
-                   owner=lo.owner, target=str(lo.oid), acl=lo.acl, comment=lo.comment)
+                   owner=lo.owner, target=str(lo.oid), acl=lo.acl, comment=lo.comment, drop=True)
         # The contents are read chunk by chunk while the script is written (backup.py).
         add_object(b, key + "/data", "LARGE OBJECT DATA", "data", None, str(lo.oid), "", owner=lo.owner,
                    deps=[key])

@@ -26,12 +26,11 @@ def register(b) -> None:
         key = f"pg_type:{typ.oid}"
         add_object(b, key, "TYPE", "pre-data", typ.schema, typ.name, ddl_types.create_base(typ), owner=typ.owner,
                    target=qualified(typ.schema, typ.name), acl=typ.acl, comment=typ.comment, drop=True)
-        # Its I/O functions depend on it: pg_dump drops a base type with CASCADE.
-        b.entries[key].drop = ("TYPE", qualified(typ.schema, typ.name) + " CASCADE", None)
         _shell(b, key, typ.schema, typ.name, typ.owner, typ.support)
     for shell in kinds.shell_types:
-        add_object(b, f"pg_type:{shell.oid}", "SHELL TYPE", "pre-data", shell.schema, shell.name,
-                   ddl_types.create_shell_type(shell), owner=shell.owner)
+        entry = add_object(b, f"pg_type:{shell.oid}", "SHELL TYPE", "pre-data", shell.schema, shell.name,
+                           ddl_types.create_shell_type(shell), owner=shell.owner)
+        entry.drop = ("TYPE", qualified(shell.schema, shell.name), None)
     for coll in kinds.collations:
         add_object(b, f"pg_collation:{coll.oid}", "COLLATION", "pre-data", coll.schema, coll.name,
                    ddl_coll.create_collation(coll), owner=coll.owner, target=qualified(coll.schema, coll.name),
@@ -52,6 +51,8 @@ def _shell(b, type_key: str, schema: str, name: str, owner: str, support: list[i
     shell = b.add(Entry(type_key + "/shell", "SHELL TYPE", "pre-data", schema, name,
                         ddl_types.create_shell(schema, name), owner, []))
     b.entries[type_key].deps.append(shell.key)
+    # Its own functions depend on it: dropped with CASCADE, as pg_dump drops a base type.
+    b.entries[type_key].drop = ("TYPE", qualified(schema, name) + " CASCADE", None)
     for oid in support:
         function = b.entries.get(f"pg_proc:{oid}")
         if function is not None:
