@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -15,7 +16,7 @@ import pytest
 from engine.backup import copy_tasks, run_backup
 from engine.codecs import decompress_units
 from engine.config import BackupOptions, Compression
-from engine.errors import BackupError
+from engine.errors import BackupError, UsageError
 from engine.restore import RestoreOptions, run_restore
 from engine.script import read_toc, read_unit_range
 from engine.snapshot import Lead
@@ -287,7 +288,7 @@ def test_compression_round_trips(method, source, make_db, tmp_path, bindir):
     # What a user types: the system's gunzip / zstd (when installed) piped into psql.
     via_psql = make_db("viapsql")
     tool = {"gzip": ["gunzip", "-c"], "zstd": ["zstd", "-dcq"], "none": ["cat"]}[compression.method]
-    if all(os.path.exists(os.path.join(d, tool[0])) for d in ["/usr/bin"]):
+    if shutil.which(tool[0]):
         shell = subprocess.run(f"{' '.join(tool)} '{script}' | '{bindir / 'psql'}' -X -q -v ON_ERROR_STOP=1 -d '{via_psql}'",
                                shell=True, capture_output=True, timeout=300)
         assert shell.returncode == 0, shell.stderr.decode()[-2000:]
@@ -366,3 +367,15 @@ def test_peak_memory_stays_flat_as_data_grows(source, tmp_path):
     print(f"peak RSS of a whole backup: {small} KiB, then {large} KiB with 8x the data")
     assert large < 200 * 1024, f"peak RSS {large} KiB"
     assert large - small < 24 * 1024, f"peak RSS grew from {small} to {large} KiB with 8x the data"
+
+
+def test_compress_option_spellings():
+    assert Compression.parse("gzip") == Compression("gzip", 6)
+    assert Compression.parse("gzip:1") == Compression("gzip", 1)
+    assert Compression.parse("zstd") == Compression("zstd", 3)
+    assert Compression.parse("zstd:19") == Compression("zstd", 19)
+    assert Compression.parse("zstd:level=5,workers=2") == Compression("zstd", 5, 2)
+    assert Compression.parse("none") == Compression("none", 0)
+    for bad in ("gzip:0", "gzip:10", "zstd:23", "gzip:workers=2", "zstd:fast", "lz4", "none:3", "zstd:workers=-1"):
+        with pytest.raises(UsageError):
+            Compression.parse(bad)
