@@ -230,12 +230,12 @@ def chart(rows: list[Row], anchor: str, title: str, path: Path) -> None:
     ax.barh(names, walls, xerr=[lows, highs], color=colors)
     ax.invert_yaxis()
     anchor_wall = next((w for n, w in zip(names, walls) if n == anchor), None)
-    for y, (name, wall) in enumerate(zip(names, walls)):
+    for y, (name, wall, high) in enumerate(zip(names, walls, highs)):
         speed = f" ({anchor_wall / wall:.2f}x anchor)" if anchor_wall else ""
-        ax.text(wall, y, f"  {wall:.1f}s{speed}", va="center")
-    ax.set_xlim(0, max(walls) * 1.35)
+        ax.text(wall + high, y, f"  {wall:.1f}s{speed}", va="center")
+    ax.set_xlim(0, max(w + h for w, h in zip(walls, highs)) * 1.5)
     ax.set_xlabel("wall time, seconds (median; bars: min-max)")
-    ax.set_title(textwrap.fill(title, 95), fontsize=9)
+    ax.set_title(textwrap.fill(title, 80), fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -250,8 +250,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--results", default=str(Path(__file__).parent / "results"), help="where the PNG/JSON go")
     parser.add_argument("--many-tables", type=int, default=0, metavar="N",
                         help="also generate N small tables (a large catalog: e.g. 10000)")
+    parser.add_argument("--replot", metavar="JSON", help="only redraw the chart of a saved result")
     parser.add_argument("-d", "--dbname", help="benchmark an existing generated database instead (no server CPU)")
     args = parser.parse_args(argv)
+    if args.replot:
+        saved = msgspec.json.decode(Path(args.replot).read_bytes())
+        rows = [msgspec.convert(r, Row) for r in saved["rows"]]
+        chart(rows, saved["anchor"], saved["title"], Path(args.replot).with_suffix(".png"))
+        return 0
 
     workdir = Path(args.workdir)
     workdir.mkdir(parents=True, exist_ok=True)
@@ -299,7 +305,7 @@ def main(argv: list[str] | None = None) -> int:
         stem.with_suffix(".md").write_text(text + "\n")
         stem.with_suffix(".json").write_bytes(msgspec.json.encode(
             {"scale": args.scale, "jobs": args.jobs, "rounds": args.rounds, "text_mb": text_mb, "database_mb": db_mb,
-             "rows": rows}))
+             "anchor": anchor, "title": header, "rows": rows}))
         try:
             chart(rows, anchor, header, stem.with_suffix(".png"))
             print(f"chart: {stem.with_suffix('.png')}", file=sys.stderr)
