@@ -299,7 +299,9 @@ class _Restore:
             h = hashlib.sha256()
             conn = session.conn
             with conn.transaction():
-                conn.execute("SET LOCAL synchronize_seqscans = off")
+                # The backup's COPY sessions render with these (as pg_dump); TimeZone is the source's.
+                conn.execute("SET LOCAL synchronize_seqscans = off; SET LOCAL datestyle = ISO; "
+                             "SET LOCAL intervalstyle = postgres; SET LOCAL extra_float_digits = 3")
                 with conn.cursor().copy(query) as copy:
                     for chunk in copy:
                         h.update(chunk)

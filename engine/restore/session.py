@@ -60,6 +60,7 @@ class Session:
     def __init__(self, conninfo: str, settings: str, role: str | None, autocommit: bool):
         self.conn = connect(conninfo, autocommit=autocommit)
         self.busy = threading.Event()
+        self.role = role
         try:
             if settings:
                 self.conn.execute(settings)
@@ -87,10 +88,14 @@ class Session:
                 if role is None:
                     raise failure(item, statement, exc) from None
                 on_missing_role(role)
+        if self.role and any("SESSION AUTHORIZATION" in s for s in statements):
+            # RESET SESSION AUTHORIZATION also resets the current role: set it again.
+            self.conn.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(self.role)))
 
     def cancel(self) -> None:
         try:
-            self.conn.cancel()
+            cancel = getattr(self.conn, "cancel_safe", None) or self.conn.cancel
+            cancel()
         except Exception:  # noqa: BLE001 - best effort: the worker stops at its next entry anyway
             pass
 
