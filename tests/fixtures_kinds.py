@@ -52,6 +52,7 @@ INSERT INTO kinds.uses_types VALUES (1, '7', '[1.5,2.5)', 'abc', NULL);
 CREATE FUNCTION kinds.is_even(int) RETURNS boolean LANGUAGE sql IMMUTABLE AS 'SELECT $1 % 2 = 0';
 CREATE DOMAIN kinds.even AS int CONSTRAINT even_check CHECK (kinds.is_even(VALUE));
 ALTER DOMAIN kinds.even ADD CONSTRAINT positive CHECK (VALUE > 0) NOT VALID;
+COMMENT ON CONSTRAINT even_check ON DOMAIN kinds.even IS 'a domain constraint';
 
 -- collations and conversions
 CREATE COLLATION kinds.c_coll (provider = libc, locale = 'C');

@@ -52,6 +52,7 @@ class DomainConstraint(Struct, frozen=True):
     name: str
     definition: str
     validated: bool
+    comment: str | None = None
 
 
 class Domain(Struct, frozen=True):

@@ -53,7 +53,8 @@ WHERE t.typtype = 'd' AND {_TYPE_FILTER}
 
 # From 17 a domain's NOT NULL is a named pg_constraint row (contype 'n') too.
 DOMAIN_CONSTRAINTS = """
-SELECT co.contypid, co.oid, co.conname, pg_catalog.pg_get_constraintdef(co.oid), co.convalidated
+SELECT co.contypid, co.oid, co.conname, pg_catalog.pg_get_constraintdef(co.oid), co.convalidated,
+       pg_catalog.obj_description(co.oid, 'pg_constraint')
 FROM pg_catalog.pg_constraint co
 WHERE co.contypid = ANY(%s) AND co.contype IN ('c', 'n')
 ORDER BY co.contypid, co.contype = 'c', co.conname
@@ -78,8 +79,8 @@ def read_composites(conn: psycopg.Connection) -> list[CompositeType]:
 def read_domains(conn: psycopg.Connection) -> list[Domain]:
     rows = conn.execute(DOMAINS).fetchall()
     checks: dict[int, list[DomainConstraint]] = {}
-    for typid, oid, name, definition, validated in conn.execute(DOMAIN_CONSTRAINTS, ([r[0] for r in rows],)):
-        checks.setdefault(typid, []).append(DomainConstraint(oid, name, definition, validated))
+    for typid, oid, name, definition, validated, comment in conn.execute(DOMAIN_CONSTRAINTS, ([r[0] for r in rows],)):
+        checks.setdefault(typid, []).append(DomainConstraint(oid, name, definition, validated, comment))
     return [
         Domain(oid, schema, name, owner, base, collation, default, notnull, checks.get(oid, []), acl, comment)
         for oid, schema, name, owner, base, collation, default, notnull, acl, comment in rows

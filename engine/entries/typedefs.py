@@ -8,7 +8,8 @@ A range type with a canonical function has the same loop and the same repair.
 from __future__ import annotations
 
 from ..ddl import collations as ddl_coll, typedefs as ddl_types
-from ..ddl.quoting import qualified
+from ..ddl.common import comment_on
+from ..ddl.quoting import ident, qualified
 from .base import add_object
 
 
@@ -42,6 +43,11 @@ def register(b) -> None:
     for domain in b.catalog.domains:
         for con in domain.constraints:
             b.defining[f"pg_constraint:{con.oid}"] = f"pg_type:{domain.oid}"
+            if con.comment is not None:
+                target = f"{ident(con.name)} ON DOMAIN {qualified(domain.schema, domain.name)}"
+                add_object(b, f"pg_constraint:{con.oid}/comment", "COMMENT", "pre-data", domain.schema,
+                           f"{domain.name} {con.name}", comment_on("CONSTRAINT", target, con.comment),
+                           owner=domain.owner, deps=[f"pg_type:{domain.oid}"])
 
 
 def _shell(b, type_key: str, schema: str, name: str, owner: str, support: list[int]) -> None:
