@@ -379,3 +379,30 @@ def test_compress_option_spellings():
     for bad in ("gzip:0", "gzip:10", "zstd:23", "gzip:workers=2", "zstd:fast", "lz4", "none:3", "zstd:workers=-1"):
         with pytest.raises(UsageError):
             Compression.parse(bad)
+
+
+def test_csv_tasks_for_the_export(source, tmp_path):
+    """The CSV export's path: run_tasks with format="csv", uncompressed, header once, same snapshot."""
+    import csv
+
+    from engine.stream import CopyTask, run_tasks
+
+    execute(source, """CREATE TABLE public.people (id int, name text, note text);
+                       INSERT INTO public.people VALUES (1, 'ann', E'line\\nbreak, "quoted"'), (2, 'bob', NULL),
+                       (3, E'tab\\there', '');""")
+    (oid,) = query(source, "SELECT 'public.people'::regclass::oid")[0]
+    lead = Lead(source)
+    try:
+        execute(source, "INSERT INTO public.people VALUES (4, 'after the snapshot', 'x')")
+        tasks = [CopyTask(oid, "public", "people", ["id", "name", "note"], 0, None, None,
+                          str(tmp_path / "people.csv"), format="csv")]
+        (result,) = run_tasks(tasks, source, lead.snapshot, "UTF8", Compression("gzip", 6), jobs=2)
+    finally:
+        lead.close()
+    assert result.result.rows == 3
+    with open(tmp_path / "people.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    assert rows == [["id", "name", "note"], ["1", "ann", 'line\nbreak, "quoted"'], ["2", "bob", ""],
+                    ["3", "tab\there", ""]]
+    text = (tmp_path / "people.csv").read_text(encoding="utf-8")
+    assert "\n2,bob,\n" in text and text.endswith('3,tab\there,""\n')  # NULL unquoted, '' quoted
