@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
+from urllib.parse import quote
 
 import msgspec
 
@@ -13,6 +14,8 @@ from .config import Compression
 METADATA_NAME = "metadata.json"
 ROW_COUNTS_NAME = "row_counts.json"
 SCRIPT_BASENAME = "backup.sql"
+CSV_DIR = "data"
+NAME_MAX = 255  # bytes in one file name on every filesystem we expect
 
 
 class FileRecord(msgspec.Struct, frozen=True):
@@ -35,6 +38,28 @@ class Exclusion(msgspec.Struct, frozen=True):
     table: str
     what: str  # "schema and data" | "data"
     why: str
+
+
+class CsvFile(msgspec.Struct, frozen=True):
+    """One table exported as CSV (COPY ... WITH (FORMAT csv, HEADER)), in FK load order."""
+
+    file: str  # data/0001_public.organizations.csv
+    table: str  # public.organizations
+    schema: str
+    name: str
+    columns: list[str]
+    rows: int
+
+
+class CategoryRecord(msgspec.Struct, frozen=True):
+    """A data category of the profile, and what this backup did with it."""
+
+    name: str
+    title: str
+    exclusion: str  # "schema" | "data" | "never"
+    included: bool
+    excluded_by: str | None  # the option that left it out
+    tables: list[str]
 
 
 class Metadata(msgspec.Struct):
@@ -61,10 +86,28 @@ class Metadata(msgspec.Struct):
     excluded: list[Exclusion]
     warnings: list[str]
     files: list[FileRecord]
+    csv_files: list[CsvFile] = []
+    categories: list[CategoryRecord] = []
+    profile: str = ""
+    profile_warnings: list[str] = []  # the profile's patterns that matched nothing
+    dangling_foreign_keys: list[str] = []  # foreign keys of kept rows to rows left out
 
 
 def script_name(compression: Compression) -> str:
     return SCRIPT_BASENAME + compression.suffix
+
+
+def csv_name(position: int, schema: str, name: str) -> str:
+    """`data/{NNNN}_{schema}.{table}.csv`: 1-based load position, names percent-encoded (any name is safe).
+
+    A name too long for the filesystem once encoded (two 63-byte multibyte names can be) is
+    shortened to a digest; metadata.json's csv_files always says which file holds which table.
+    """
+    base = f"{position:04d}_{quote(schema, safe='')}.{quote(name, safe='')}.csv"
+    if len(base.encode()) > NAME_MAX:
+        digest = hashlib.sha256(f"{schema}.{name}".encode()).hexdigest()[:32]
+        base = f"{position:04d}_{digest}.csv"
+    return f"{CSV_DIR}/{base}"
 
 
 def sha256_file(path: Path) -> str:

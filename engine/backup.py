@@ -19,20 +19,25 @@ import msgspec
 import psycopg
 
 from . import __version__
+from . import categories
 from .artifacts import (
-    METADATA_NAME, ROW_COUNTS_NAME, Exclusion, Inclusion, Metadata, file_records, qualified_plain,
-    script_name, write_json,
+    CSV_DIR, METADATA_NAME, ROW_COUNTS_NAME, CategoryRecord, CsvFile, Exclusion, Inclusion, Metadata, csv_name,
+    file_records, qualified_plain, script_name, write_json,
 )
-from .catalog import read_catalog
+from .catalog import Catalog, read_catalog
 from .catalog.largeobjects import read_chunks
+from .categories import Categorized, excluded_categories
 from .config import BackupOptions
 from .ddl.largeobjects import put_chunk
-from .errors import BackupError
-from .plan import Entry, Plan, build_plan, drop_entries
+from .errors import BackupError, UsageError
+from .plan import DataTable, Entry, Plan, build_plan, drop_entries
+from .profile import Profile, load as load_profile
+from .restore_scripts import write_restore_scripts
 from .script import TOC_NAME, Part, ScriptWriter, Toc, write_toc
-from .selection import Chosen, choose, keep_entries
+from .selection import Chosen, Matcher, choose, keep_entries
 from .snapshot import Lead
 from .stream import CopyTask, RunStats, part_path, run_tasks, split_ranges
+from .verify import verify_backup
 
 
 class BackupResult(msgspec.Struct):
@@ -54,6 +59,7 @@ def _iso(ts: float) -> str:
 def run_backup(options: BackupOptions, log=None) -> BackupResult:
     log = log or (lambda message: print(message, file=sys.stderr))
     started = time.time()
+    profile = load_profile(options.categories.profile)
     output = Path(options.output_dir)
     output.mkdir(parents=True, exist_ok=True)
     stamp = timestamp_now()
@@ -62,27 +68,49 @@ def run_backup(options: BackupOptions, log=None) -> BackupResult:
         raise BackupError(f"{final} already exists; not overwriting it (wait a second and retry)")
     work = Path(tempfile.mkdtemp(prefix=f".{stamp}.", suffix=".partial", dir=output))
     os.chmod(work, 0o700)
-    lead = Lead(options.conninfo)
+    umask = os.umask(0o077)  # every file of the backup (workers' too) readable by its owner only
+    lead = None
     try:
-        result = _backup_into(work, stamp, options, lead, started, log)
+        lead = Lead(options.conninfo)
+        result = _backup_into(work, stamp, options, lead, started, log, profile)
         lead.close()
+        if options.verify:
+            report = verify_backup(work)
+            if not report.ok:
+                raise BackupError(f"the backup failed its own verification, so it was not kept: {report.defects[0]}")
         if final.exists():
             raise BackupError(f"{final} appeared while backing up; not overwriting it")
         os.rename(work, final)
         result.directory = final
         return result
     except psycopg.Error as exc:  # the lead's connection: lost, or a query the server refused
-        lead.close()
+        if lead is not None:
+            lead.close()
         shutil.rmtree(work, ignore_errors=True)
         message = (exc.diag.message_primary if exc.diag else None) or " ".join(str(exc).split())
         raise BackupError(f"backup failed: {message}") from None
     except BaseException:
-        lead.close()
+        if lead is not None:
+            lead.close()
         shutil.rmtree(work, ignore_errors=True)
         raise
+    finally:
+        os.umask(umask)
 
 
-def _backup_into(work: Path, stamp: str, options: BackupOptions, lead: Lead, started: float, log) -> BackupResult:
+class Prepared(msgspec.Struct):
+    """Everything decided before any row is read: the plan cut down by selection and categories."""
+
+    catalog: Catalog
+    plan: Plan
+    profile: Profile
+    categorized: Categorized
+    entries: list[Entry]
+    data_tables: list[DataTable]  # whose rows are backed up, FK order
+    csv_tables: list[DataTable]  # exported as CSV too, FK order
+
+
+def prepare(options: BackupOptions, lead: Lead, profile: Profile) -> Prepared:
     # Hundreds of thousands of small records, none cyclic: the collector's passes over them
     # would cost more than the work itself.
     gc.disable()
@@ -92,37 +120,75 @@ def _backup_into(work: Path, stamp: str, options: BackupOptions, lead: Lead, sta
     finally:
         gc.enable()
     gc.freeze()
-    chosen = choose(plan, catalog.tables, [s.name for s in catalog.schemas], options.selection, catalog.sequences)
+    schemas = [s.name for s in catalog.schemas]
+    chosen = choose(plan, catalog.tables, schemas, options.selection, catalog.sequences)
+    cats = options.categories
+    excluded = excluded_categories(profile, list(cats.exclude), cats.prod)
+    categorized = categories.apply(profile, catalog.tables, schemas, chosen, excluded)
+    chosen = categorized.chosen
     everything = not options.selection.tables and not options.selection.schemas
     entries = keep_entries(plan.entries, chosen, options.sections, options.no_owner, options.no_privileges,
                            everything)
+    categorized.dangling = categories.dangling_foreign_keys(catalog.tables, catalog.constraints, chosen,
+                                                            {e.key for e in entries})
+    if cats.strict and categorized.dangling:
+        more = f" (and {len(categorized.dangling) - 1} more; see --dry-run)" if len(categorized.dangling) > 1 else ""
+        raise UsageError(f"--strict: {categorized.dangling[0]}{more}")
     if options.clean:
         entries = drop_entries(entries, options.if_exists) + entries
-    data_tables = [t for t in plan.data_tables
-                   if t.oid not in chosen.excluded_tables and t.oid not in chosen.excluded_data
-                   and "data" in options.sections]
+    # Rows are copied exactly for the TABLE DATA entries the script keeps (an extension's
+    # configuration tables go with their extension), so the TOC, row_counts.json and the table
+    # order always name the same tables.
+    written = {e.table_oid for e in entries if e.kind == "TABLE DATA"}
+    data_tables = [t for t in plan.data_tables if t.oid in written]
+    wanted = Matcher(tuple(profile.csv.tables))
+    csv_tables = [t for t in data_tables if wanted.match_table(t.schema, t.name)]
+    return Prepared(catalog, plan, profile, categorized, entries, data_tables, csv_tables)
+
+
+def _backup_into(work: Path, stamp: str, options: BackupOptions, lead: Lead, started: float, log,
+                 profile: Profile) -> BackupResult:
+    prep = prepare(options, lead, profile)
+    catalog, chosen = prep.catalog, prep.categorized.chosen
     locked = [(t.schema, t.name) for t in catalog.tables
               if t.oid not in chosen.excluded_tables and t.relkind in ("r", "p")]
     locked += [(c.schema, c.name) for c in catalog.kinds.config_relations if c.relkind == "r"]
     lead.lock_tables(locked, options.lock_wait_timeout)
-    log(f"backing up {catalog.database}: {len(entries)} entries, {len(data_tables)} tables with data")
+    log(f"backing up {catalog.database}: {len(prep.entries)} entries, {len(prep.data_tables)} tables with data, "
+        f"{len(prep.csv_tables)} exported as CSV")
+    for line in prep.categorized.dangling:
+        log(f"warning: {line}")
+    unmatched = len(prep.categorized.warnings)
+    if unmatched:
+        log(f"note: {unmatched} profile pattern(s) matched nothing in {catalog.database} (see --dry-run)")
 
     parts_dir = work / ".parts"
     parts_dir.mkdir()
-    sizes = lead.relation_sizes([t.oid for t in data_tables])
-    tasks = copy_tasks(data_tables, sizes, options, parts_dir, lead.server_version)
+    sizes = lead.relation_sizes([t.oid for t in prep.data_tables])
+    tasks = copy_tasks(prep.data_tables, sizes, options, parts_dir, lead.server_version)
+    csv_names = {t.oid: csv_name(i, t.schema, t.name) for i, t in enumerate(prep.csv_tables, 1)}
+    if csv_names:
+        (work / CSV_DIR).mkdir()
+    for t in prep.csv_tables:  # one whole-table COPY each, by the same workers, under the same snapshot
+        tasks.append(CopyTask(t.oid, t.schema, t.name, t.columns, 0, None, None, str(work / csv_names[t.oid]),
+                              format="csv", estimated_bytes=sizes.get(t.oid, (t.size_bytes, 0))[0]))
+    tasks.sort(key=lambda t: -t.estimated_bytes)  # stable: largest first, a table's parts in block order
     stats = RunStats()
     results = run_tasks(tasks, options.conninfo, lead.snapshot, catalog.encoding, options.compression, options.jobs,
                         stats=stats)
     parts: dict[int, list[Part]] = {}
+    csv_rows: dict[int, int] = {}
     for result in sorted(results, key=lambda r: (r.table_oid, r.part)):
-        parts.setdefault(result.table_oid, []).append(result.result)
+        if result.format == "csv":
+            csv_rows[result.table_oid] = result.result.rows
+        else:
+            parts.setdefault(result.table_oid, []).append(result.result)
 
     name = script_name(options.compression)
     writer = ScriptWriter(work / name, options.compression, catalog.encoding)
     writer.begin(f"PostgreSQL database backup of {catalog.database} by pgbackup {__version__}")
     row_counts: dict[str, int] = {}
-    for entry in entries:
+    for entry in prep.entries:
         if entry.kind == "TABLE DATA":
             if entry.table_oid not in parts:
                 continue
@@ -139,10 +205,20 @@ def _backup_into(work: Path, stamp: str, options: BackupOptions, lead: Lead, sta
     shutil.rmtree(parts_dir)
     write_toc(work / TOC_NAME, Toc(1, options.compression, name, catalog.encoding, items))
     write_json(work / ROW_COUNTS_NAME, row_counts)
+    csv_files = [CsvFile(csv_names[t.oid], qualified_plain(t.schema, t.name), t.schema, t.name, list(t.columns),
+                         csv_rows[t.oid]) for t in prep.csv_tables]
+    for csv in csv_files:
+        if csv.rows != row_counts.get(csv.table):
+            raise BackupError(f"{csv.file}: {csv.rows} rows, but the script holds {row_counts.get(csv.table)} "
+                              f"for {csv.table} (same snapshot: this is a bug)")
 
     finished = time.time()
-    metadata = _metadata(stamp, options, catalog, plan, chosen, data_tables, started, finished, name,
+    metadata = _metadata(stamp, options, prep, started, finished, name,
                          lead.conn.info.parameter_status("server_version") or "")
+    metadata.csv_files = csv_files
+    metadata.critical_tables = [c.table for c in csv_files]
+    labels = {qualified_plain(t.schema, t.name): (t.schema, t.name) for t in prep.data_tables}
+    write_restore_scripts(work, metadata, row_counts, labels)
     metadata.files = file_records(work, exclude={METADATA_NAME})
     write_json(work / METADATA_NAME, metadata)
     gc.unfreeze()
@@ -154,6 +230,17 @@ def _write_large_object(writer: ScriptWriter, entry: Entry, lead: Lead) -> None:
     oid = int(entry.name)
     for offset, chunk in read_chunks(lead.conn, oid):
         writer.sql(entry, put_chunk(oid, offset, chunk))
+
+
+def dry_run(options: BackupOptions) -> Prepared:
+    """The plan of a backup, from the live catalog, without writing anything."""
+    profile = load_profile(options.categories.profile)
+    lead = Lead(options.conninfo)
+    try:
+        return prepare(options, lead, profile)
+    finally:
+        gc.unfreeze()
+        lead.close()
 
 
 MAX_PARTS = 1024
@@ -182,18 +269,30 @@ def copy_tasks(tables, sizes: dict[int, tuple[int, int]], options: BackupOptions
     return sorted(tasks, key=lambda t: -t.estimated_bytes)
 
 
-def _metadata(stamp, options, catalog, plan: Plan, chosen: Chosen, data_tables, started, finished, name,
-              server_version) -> Metadata:
+def _metadata(stamp, options: BackupOptions, prep: Prepared, started, finished, name, server_version) -> Metadata:
+    catalog, chosen, cats = prep.catalog, prep.categorized.chosen, prep.categorized
     names = {t.oid: qualified_plain(t.schema, t.name) for t in [*catalog.tables, *catalog.sequences]}
     excluded = [Exclusion(names[oid], "schema and data", why) for oid, why in chosen.excluded_tables.items()]
     excluded += [Exclusion(names[oid], "data", why) for oid, why in chosen.excluded_data.items()]
+    members: dict[str, list[str]] = {c.name: [] for c in prep.profile.category}
+    for table in catalog.tables:
+        members[cats.category_of[table.oid]].append(names[table.oid])
+    records = [CategoryRecord(c.name, c.title or c.name, c.exclusion, c.name not in cats.excluded,
+                              cats.excluded.get(c.name), sorted(members[c.name])) for c in prep.profile.category]
+    org = prep.profile.get("org_data")
+    org_match = Matcher(tuple(org.schemas) if org else ())
+    inclusion = Inclusion(
+        include_auth="auth" not in cats.excluded, include_storage="storage" not in cats.excluded,
+        include_transient="transient" not in cats.excluded, include_org_data="org_data" not in cats.excluded,
+        prod_mode=options.categories.prod,
+    )
     return Metadata(
         version="2.0",
         timestamp=stamp,
-        backup=Inclusion(),
+        backup=inclusion,
         critical_tables=[],
-        transient_tables=[],
-        org_schemas=[],
+        transient_tables=sorted(members.get("transient", [])),
+        org_schemas=sorted(s.name for s in catalog.schemas if org_match.match_schema(s.name)),
         engine_version=__version__,
         server_version=server_version,
         server_version_num=catalog.server_version,
@@ -206,9 +305,13 @@ def _metadata(stamp, options, catalog, plan: Plan, chosen: Chosen, data_tables, 
         snapshot_consistent=True,
         script=name,
         toc=TOC_NAME,
-        table_order=[qualified_plain(t.schema, t.name) for t in data_tables],
-        fk_cycles=plan.fk_cycles,
+        table_order=[qualified_plain(t.schema, t.name) for t in prep.data_tables],
+        fk_cycles=prep.plan.fk_cycles,
         excluded=sorted(excluded, key=lambda e: e.table),
         warnings=chosen.warnings,
         files=[],
+        categories=records,
+        profile=prep.profile.path,
+        profile_warnings=cats.warnings,
+        dangling_foreign_keys=cats.dangling,
     )

@@ -39,12 +39,22 @@ def build_parser() -> argparse.ArgumentParser:
                       help="exclude org-specific data (marketing, legal, engineering, leads)")
     seed.add_argument("--prod", action="store_true",
                       help="production mode: essential data only (excludes transient and org data)")
+    seed.add_argument("--exclude-category", action="append", default=[], metavar="NAME",
+                      help="leave out another category of the profile (repeatable)")
+    seed.add_argument("--profile", metavar="PATH",
+                      help="the categories and CSV export, as TOML (default: storage/backup-profile.toml)")
+    seed.add_argument("--strict", action="store_true",
+                      help="fail if an included table has a foreign key to a table whose rows are left out")
+    seed.add_argument("--dry-run", action="store_true",
+                      help="print the plan (every table: category, schema/data in or out, FK rank, size); write nothing")
     engine = backup.add_argument_group("engine")
     engine.add_argument("-o", "--output-dir", default="storage/backups", help="where backups go (default: %(default)s)")
     engine.add_argument("-j", "--jobs", type=int, default=2, help="parallel COPY connections (default: %(default)s)")
     engine.add_argument("-Z", "--compress", default="gzip:6", metavar="METHOD[:LEVEL]",
                         help="gzip[:1-9], zstd[:1-22] (or zstd:level=N,workers=N for zstd's own threads) "
                              "or none (default: %(default)s)")
+    engine.add_argument("--no-verify", action="store_true",
+                        help="do not read the finished backup back (pgbackup verify) before keeping it")
     engine.add_argument("--lock-wait-timeout", metavar="TIMEOUT", help="fail if a table lock waits longer")
     engine.add_argument("--split-threshold-mb", type=int, default=256,
                         help="split tables larger than this into block ranges (default: %(default)s)")
@@ -89,6 +99,16 @@ def build_parser() -> argparse.ArgumentParser:
     restore.add_argument("--verify", action="store_true",
                          help="also compare every table's content with the backup's COPY block (sha256)")
 
+    verify = sub.add_parser("verify", help="check a backup directory: checksums, decompression, row counts",
+                            description="Check everything a backup records: every file's size and sha256, the "
+                                        "script decompressed to its end along its TOC, rows per table, the CSV "
+                                        "files, and metadata.json. Exits 1 on any defect.")
+    verify.add_argument("directory", help="a backup directory")
+
+    listing = sub.add_parser("list", help="list the backups, newest first, with size, flags and verification")
+    listing.add_argument("-o", "--output-dir", default="storage/backups", help="where backups go (default: %(default)s)")
+    listing.add_argument("--no-verify", action="store_true", help="do not verify each backup (faster)")
+
     demo = sub.add_parser("demo", help="back up and restore a sample database on a throwaway server")
     demo.add_argument("-o", "--output-dir", default="storage/backups")
     demo.add_argument("--server", default=None, help="PostgreSQL major (12-18) or a bin directory (default: 18)")
@@ -96,8 +116,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _backup(args) -> int:
-    from .backup import run_backup  # noqa: PLC0415
-    from .config import BackupOptions, Compression, Selection, resolve_conninfo  # noqa: PLC0415
+    from .backup import dry_run, run_backup  # noqa: PLC0415
+    from .categories import SEED_OPTIONS  # noqa: PLC0415
+    from .config import BackupOptions, CategoryOptions, Compression, Selection, resolve_conninfo  # noqa: PLC0415
 
     if args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
@@ -109,15 +130,24 @@ def _backup(args) -> int:
         raise UsageError("--if-exists requires --clean")
     selection = Selection(tuple(args.schema), tuple(args.exclude_schema), tuple(args.table),
                           tuple(args.exclude_table), tuple(args.exclude_table_data), args.strict_names)
+    exclude = [(name, "--" + flag.replace("_", "-")) for flag, name in SEED_OPTIONS.items() if getattr(args, flag)]
+    exclude += [(name, f"--exclude-category={name}") for name in args.exclude_category]
+    categories = CategoryOptions(args.profile, tuple(exclude), args.prod, args.strict)
     options = BackupOptions(
         conninfo=resolve_conninfo(args.dbname), output_dir=args.output_dir, jobs=args.jobs,
-        compression=Compression.parse(args.compress), selection=selection, schema_only=args.schema_only,
+        compression=Compression.parse(args.compress), selection=selection, categories=categories,
+        verify=not args.no_verify, schema_only=args.schema_only,
         data_only=args.data_only, lock_wait_timeout=args.lock_wait_timeout,
         split_threshold=args.split_threshold_mb * 1024 * 1024, no_owner=args.no_owner,
         no_privileges=args.no_privileges, clean=args.clean, if_exists=args.if_exists,
         section=tuple(s for s in ("pre-data", "data", "post-data") if s in args.section) if args.section else
         ("pre-data", "data", "post-data"),
     )
+    if args.dry_run:
+        from .dryrun import render_plan  # noqa: PLC0415
+
+        print(render_plan(dry_run(options)))
+        return 0
     result = run_backup(options)
     total = sum(result.row_counts.values())
     print(f"backup written to {result.directory} ({len(result.row_counts)} tables, {total} rows, "
@@ -153,13 +183,48 @@ def _restore(args) -> int:
     return 0
 
 
+def _verify(args) -> int:
+    from .verify import verify_backup  # noqa: PLC0415
+
+    directory = Path(args.directory)
+    if not directory.is_dir():
+        raise UsageError(f"{directory}: no such backup directory")
+    report = verify_backup(directory)
+    print(f"verifying {directory}")
+    for finding in report.findings:
+        print(f"  {'ok  ' if finding.ok else 'FAIL'}  {finding.what}")
+    if report.ok:
+        print("backup verified: no defects")
+        return 0
+    print(f"backup is DEFECTIVE: {len(report.defects)} defect(s)")
+    return 1
+
+
+def _list(args) -> int:
+    from .dryrun import human_size  # noqa: PLC0415
+    from .listing import list_backups  # noqa: PLC0415
+
+    output = Path(args.output_dir)
+    if not output.is_dir():
+        raise UsageError(f"{output}: no such directory (use --output-dir)")
+    backups = list_backups(output, verify=not args.no_verify)
+    if not backups:
+        print(f"no backups in {output}")
+        return 0
+    width = max(len(b.name) for b in backups)
+    print(f"{'backup':{width}}  {'size':>10}  {'flags':24}  verifies")
+    for b in backups:
+        print(f"{b.name:{width}}  {human_size(b.size):>10}  {b.flags:24}  {b.status}")
+    return 1 if any(b.status.startswith("DEFECTIVE") for b in backups) else 0
+
+
 def _demo(args) -> int:
     from .demo import run_demo  # noqa: PLC0415
 
     return run_demo(Path(args.output_dir), args.server)
 
 
-COMMANDS = {"backup": _backup, "restore": _restore, "demo": _demo}
+COMMANDS = {"backup": _backup, "restore": _restore, "verify": _verify, "list": _list, "demo": _demo}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -67,12 +67,23 @@ class Selection(msgspec.Struct, frozen=True):
     strict_names: bool = False
 
 
+class CategoryOptions(msgspec.Struct, frozen=True):
+    """The seed's data categories: which profile, which categories to leave out, how strictly."""
+
+    profile: str | None = None  # None: storage/backup-profile.toml, else the packaged default
+    exclude: tuple[tuple[str, str], ...] = ()  # (category, the option that asked), e.g. ("auth", "--no-auth")
+    prod: bool = False  # leave out every category the profile marks prod = false
+    strict: bool = False  # a foreign key to rows left out is an error, not a warning
+
+
 class BackupOptions(msgspec.Struct, frozen=True):
     conninfo: str
     output_dir: str = "storage/backups"
     jobs: int = 2
     compression: Compression = Compression()
     selection: Selection = Selection()
+    categories: CategoryOptions = CategoryOptions()
+    verify: bool = True  # read the finished backup back (pgbackup verify) before renaming it into place
     schema_only: bool = False
     data_only: bool = False
     lock_wait_timeout: str | None = None

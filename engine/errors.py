@@ -31,3 +31,7 @@ class RestoreError(EngineError):
 
 class VerifyError(EngineError):
     """A backup or a restored database does not match what was recorded."""
+
+
+class ProfileError(UsageError):
+    """The backup profile (TOML) is invalid; the message names the file and line."""

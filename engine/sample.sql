@@ -5,6 +5,11 @@ CREATE SCHEMA prediction;
 CREATE SCHEMA crawler;
 CREATE SCHEMA rag;
 CREATE SCHEMA marketing;
+CREATE SCHEMA law;
+CREATE SCHEMA engineering;
+CREATE SCHEMA leads;
+CREATE SCHEMA company_data;
+CREATE SCHEMA risk;
 
 CREATE TABLE auth.users (
     id uuid PRIMARY KEY,
@@ -68,6 +73,13 @@ CREATE TABLE public.llm_usage (
     cost numeric(12, 6)
 );
 
+CREATE TABLE public.plans (id bigserial PRIMARY KEY, agent_id bigint REFERENCES public.agents(id), goal text);
+CREATE TABLE public.tasks (
+    id bigserial PRIMARY KEY, plan_id bigint REFERENCES public.plans(id), title text, done boolean DEFAULT false
+);
+CREATE TABLE public.deliverables (id bigserial PRIMARY KEY, task_id bigint REFERENCES public.tasks(id), body text);
+CREATE TABLE public.checkpoints (id bigserial PRIMARY KEY, task_id bigint REFERENCES public.tasks(id), state jsonb);
+
 CREATE TABLE prediction.universes (id serial PRIMARY KEY, name text NOT NULL);
 CREATE TABLE prediction.targets (
     id serial PRIMARY KEY, universe_id int NOT NULL REFERENCES prediction.universes(id), symbol text NOT NULL
@@ -90,6 +102,12 @@ CREATE TABLE prediction.predictions (
     confidence numeric(5, 4)
 );
 CREATE INDEX predictions_signal_idx ON prediction.predictions (signal_id);
+CREATE TABLE prediction.predictors (
+    id serial PRIMARY KEY, prediction_id bigint REFERENCES prediction.predictions(id), weight real
+);
+CREATE TABLE prediction.source_subscriptions (
+    id serial PRIMARY KEY, universe_id int REFERENCES prediction.universes(id), source_id int
+);
 
 CREATE TABLE crawler.sources (id serial PRIMARY KEY, url text UNIQUE NOT NULL);
 CREATE TABLE crawler.articles (
@@ -100,6 +118,13 @@ CREATE TABLE crawler.articles (
     fetched_at timestamptz
 );
 CREATE INDEX articles_source_fetched_idx ON crawler.articles (source_id, fetched_at DESC);
+CREATE TABLE crawler.source_crawls (
+    id bigserial PRIMARY KEY, source_id int NOT NULL REFERENCES crawler.sources(id), crawled_at timestamptz
+);
+CREATE TABLE crawler.agent_article_outputs (
+    id bigserial PRIMARY KEY, article_id bigint REFERENCES crawler.articles(id), agent_id bigint REFERENCES public.agents(id),
+    output jsonb
+);
 
 CREATE TABLE rag.rag_collections (id serial PRIMARY KEY, organization_id int REFERENCES public.organizations(id), name text);
 CREATE TABLE rag.rag_documents (
@@ -107,6 +132,12 @@ CREATE TABLE rag.rag_documents (
 );
 
 CREATE TABLE marketing.campaigns (id serial PRIMARY KEY, organization_id int REFERENCES public.organizations(id), name text);
+
+CREATE TABLE law.contracts (id serial PRIMARY KEY, organization_id int REFERENCES public.organizations(id), title text);
+CREATE TABLE engineering.incidents (id serial PRIMARY KEY, severity int, summary text);
+CREATE TABLE leads.contacts (id serial PRIMARY KEY, organization_id int REFERENCES public.organizations(id), email text);
+CREATE TABLE company_data.facts (id serial PRIMARY KEY, key text UNIQUE, value jsonb);
+CREATE TABLE risk.assessments (id serial PRIMARY KEY, target text, score numeric(4, 2));
 
 COMMENT ON TABLE prediction.signals IS 'Observed market signals';
 
@@ -144,3 +175,18 @@ INSERT INTO rag.rag_collections (organization_id, name) SELECT 1 + g % 5, 'colle
 INSERT INTO rag.rag_documents (collection_id, content, metadata)
 SELECT 1 + g % 5, 'chunk ' || md5(g::text), jsonb_build_object('page', g) FROM generate_series(1, 300) g;
 INSERT INTO marketing.campaigns (organization_id, name) SELECT 1 + g % 5, 'campaign ' || g FROM generate_series(1, 12) g;
+INSERT INTO public.plans (agent_id, goal) SELECT 1 + g % 10, 'plan ' || g FROM generate_series(1, 20) g;
+INSERT INTO public.tasks (plan_id, title) SELECT 1 + g % 20, 'task ' || g FROM generate_series(1, 60) g;
+INSERT INTO public.deliverables (task_id, body) SELECT 1 + g % 60, 'deliverable ' || g FROM generate_series(1, 30) g;
+INSERT INTO public.checkpoints (task_id, state) SELECT 1 + g % 60, jsonb_build_object('step', g) FROM generate_series(1, 40) g;
+INSERT INTO prediction.predictors (prediction_id, weight) SELECT 1 + g % 8000, g / 100.0 FROM generate_series(1, 100) g;
+INSERT INTO prediction.source_subscriptions (universe_id, source_id) SELECT 1 + g % 2, 1 + g % 10 FROM generate_series(1, 10) g;
+INSERT INTO crawler.source_crawls (source_id, crawled_at)
+SELECT 1 + g % 10, timestamptz '2026-02-01' + g * interval '1 day' FROM generate_series(1, 30) g;
+INSERT INTO crawler.agent_article_outputs (article_id, agent_id, output)
+SELECT 1 + g % 2000, 1 + g % 10, jsonb_build_object('summary', 'article ' || g) FROM generate_series(1, 50) g;
+INSERT INTO law.contracts (organization_id, title) SELECT 1 + g % 5, 'contract ' || g FROM generate_series(1, 6) g;
+INSERT INTO engineering.incidents (severity, summary) SELECT g % 4, 'incident ' || g FROM generate_series(1, 7) g;
+INSERT INTO leads.contacts (organization_id, email) SELECT 1 + g % 5, 'lead' || g || '@example.com' FROM generate_series(1, 9) g;
+INSERT INTO company_data.facts (key, value) SELECT 'fact' || g, to_jsonb(g) FROM generate_series(1, 4) g;
+INSERT INTO risk.assessments (target, score) SELECT 'target ' || g, g / 3.0 FROM generate_series(1, 5) g;
