@@ -10,6 +10,7 @@ import msgspec
 import zstandard
 from psycopg import sql
 
+from . import codecs
 from .artifacts import CSV_DIR, METADATA_NAME, ROW_COUNTS_NAME, Metadata, read_metadata, sha256_file
 from .config import connect
 from .script import Toc, python_encoding, read_unit_range
@@ -158,7 +159,7 @@ def _check_script(directory: Path, metadata: Metadata, toc: Toc, row_counts, say
     except _Defect as exc:
         say(False, str(exc))
         return
-    except (OSError, EOFError, zlib.error, zstandard.ZstdError) as exc:
+    except DECOMPRESSION_ERRORS as exc:
         say(False, f"{name}: cannot be decompressed to the end ({_why(exc)}): truncated or corrupt")
         return
     if row_counts is not None and counted != row_counts:
@@ -167,6 +168,10 @@ def _check_script(directory: Path, metadata: Metadata, toc: Toc, row_counts, say
         return
     say(True, f"{name}: decompressed to the end ({_end(toc)} bytes), {len(toc.items)} TOC entries in place, "
               f"{sum(counted.values())} rows in {len(counted)} tables as recorded")
+
+
+# What a damaged file raises while decompressing: zlib's error (zlib-ng's too, when codecs uses it).
+DECOMPRESSION_ERRORS = (OSError, EOFError, zlib.error, codecs.zlib.error, zstandard.ZstdError)
 
 
 class _Defect(Exception):
