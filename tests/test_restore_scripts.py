@@ -163,3 +163,14 @@ def test_seed_entry_points(sample, tmp_path):
     for option in ("--no-auth", "--no-storage", "--no-transient", "--no-org-data", "--prod", "--dry-run", "--profile"):
         assert option in help_text
     assert len(list(out.iterdir())) >= 1
+
+
+def test_uncompressed_backup_verifies_and_restores(sample, make_db, tmp_path, bindir):
+    from engine.verify import verify_backup
+
+    directory = cli_backup(sample, tmp_path / "out", "-Z", "none", "--prod")
+    assert (directory / "backup.sql").is_file() and verify_backup(directory).ok
+    target = make_db("dst")
+    result = run_script(directory / "restore-full.sh", with_psql_path(bindir), target)
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "match row_counts.json" in result.stdout
