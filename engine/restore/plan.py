@@ -29,7 +29,7 @@ DROP_KEYWORD = {
 
 
 class Phases(Struct):
-    settings: str
+    settings_id: int  # the SET entry every connection runs first (-1: none)
     pre: list[TocItem]
     data: list[TocItem]  # TABLE DATA
     data_other: list[TocItem]  # SEQUENCE SET and the like: after the data
@@ -38,10 +38,10 @@ class Phases(Struct):
     existing_skipped: list[TocItem]  # DDL of schemas the target provides
 
 
-def phases(items: list[TocItem], texts: dict[int, str], options: RestoreOptions) -> Phases:
+def phases(items: list[TocItem], options: RestoreOptions) -> Phases:
     existing = set(options.existing_schemas)
     schema_keys = {i.key for i in items if i.kind == "SCHEMA" and i.schema is None and i.name in existing}
-    settings = next((texts[i.id] for i in items if i.kind == "SET"), "")
+    settings = next((i.id for i in items if i.kind == "SET"), -1)
     out = Phases(settings, [], [], [], [], [], [])
     for item in items:
         if item.kind in NOT_RUN or item.key == "header":

@@ -7,6 +7,7 @@ failure leaves the target at its last complete entries, never with half of a tab
 
 from __future__ import annotations
 
+import hashlib
 import sys
 import threading
 import time
@@ -72,8 +73,12 @@ class _Restore:
     def __init__(self, backup: Backup, options: RestoreOptions, log):
         self.backup, self.options, self.log = backup, options, log
         self.warn = Warnings(log)
-        self.texts = backup.texts()
-        self.phases = phases(backup.items, self.texts, options)
+        self.phases = phases(backup.items, options)
+        # DDL is kept in memory (post-data runs out of order); large objects' data is streamed.
+        wanted = self.phases.pre + self.phases.post + [i for i in self.phases.data_other
+                                                       if i.kind != "LARGE OBJECT DATA"]
+        self.texts = backup.texts({i.id for i in wanted} | {self.phases.settings_id})
+        self.settings = self.texts.get(self.phases.settings_id, "")
         self.jobs = 1 if options.single_transaction else options.jobs
         self.skip_roles: set[str] = set()
         self.replica = False
@@ -83,7 +88,7 @@ class _Restore:
         self.created: set[str] = set()  # keys of the tables this restore created
 
     def session(self) -> Session:
-        return Session(self.options.conninfo, self.phases.settings, self.options.role,
+        return Session(self.options.conninfo, self.settings, self.options.role,
                        autocommit=not self.options.single_transaction)
 
     def run(self) -> RestoreResult:
@@ -98,8 +103,7 @@ class _Restore:
                 self._run_item(item, main)
             sessions += [self.session() for _ in range(self.jobs - 1)]
             self._data(sessions)
-            for item in self.phases.data_other:
-                self._run_item(item, main)
+            self._data_other(main)
             self._post(sessions)
             if self.options.single_transaction:
                 main.conn.commit()
@@ -248,6 +252,17 @@ class _Restore:
         finally:
             progress.close()
 
+    def _data_other(self, main: Session) -> None:
+        """Sequence values and large objects, in script order, after the tables' rows."""
+        streamed = {i.id for i in self.phases.data_other if i.id not in self.texts}
+        texts = self.backup.iter_texts(streamed)
+        for item in self.phases.data_other:
+            if item.id in streamed:
+                _, self.texts[item.id] = next(texts)  # the same item: both in script order
+            self._run_item(item, main)
+            if item.id in streamed:
+                del self.texts[item.id]
+
     def _post(self, sessions: list[Session]) -> None:
         """Indexes and constraints concurrently, each after what it depends on (FKs after their keys)."""
         by_key = self.backup.by_key
@@ -291,8 +306,6 @@ class _Restore:
         out: dict[str, str] = {}
 
         def digest(item: TocItem, session: Session) -> None:
-            import hashlib  # noqa: PLC0415
-
             columns = self.backup.block(item).columns()
             query = sql.SQL("COPY {} ({}) TO STDOUT").format(
                 sql.Identifier(item.schema, item.name), sql.SQL(", ").join(map(sql.Identifier, columns)))

@@ -41,9 +41,13 @@ class Backup:
         self.items = self.toc.items
         self.by_key = {item.key: item for item in self.items}
 
-    def texts(self) -> dict[int, str]:
-        """The text of every entry that is not table data, by TOC id, without touching any data unit."""
-        texts: dict[int, str] = {}
+    def texts(self, ids: set[int]) -> dict[int, str]:
+        """The text of the named entries (not table data), by TOC id, without touching any data unit."""
+        return dict(self.iter_texts(ids))
+
+    def iter_texts(self, ids: set[int]) -> Iterator[tuple[int, str]]:
+        """The named entries' texts in script order, streamed: memory holds one entry at a time
+        (large objects are many entries, as big as the objects)."""
         size = self.script.stat().st_size
         start, pending = 0, []
         runs = []
@@ -55,25 +59,32 @@ class Backup:
                 pending.append(item)
         runs.append((start, size - start, pending))
         for offset, length, items in runs:
-            if not items:
-                continue
-            raw = self._read(offset, length)
-            base = items[0].offset
-            expected = items[-1].offset + items[-1].length - base
-            if len(raw) != expected:
-                raise RestoreError(f"{self.script}: does not match its table of contents "
-                                   f"({len(raw)} bytes where {expected} were expected); is the backup complete?")
-            for item in items:
-                texts[item.id] = raw[item.offset - base:item.offset - base + item.length].decode(self.encoding)
-        return texts
+            if any(i.id in ids for i in items):
+                yield from self._run_texts(offset, length, items, ids)
 
-    def _read(self, offset: int, length: int) -> bytes:
+    def _run_texts(self, offset: int, length: int, items: list[TocItem], ids: set[int]) -> Iterator[tuple[int, str]]:
+        buffer = bytearray()
+        pos = items[0].offset  # the script offset of buffer[0]
+        queue = iter(items)
+        item = next(queue)
         try:
-            return b"".join(read_unit_range(self.script, self.toc.compression, offset, length))
+            for chunk in read_unit_range(self.script, self.toc.compression, offset, length):
+                buffer += chunk
+                while item is not None and pos + len(buffer) >= item.offset + item.length:
+                    begin = item.offset - pos
+                    if item.id in ids:
+                        yield item.id, bytes(buffer[begin:begin + item.length]).decode(self.encoding)
+                    del buffer[:begin + item.length]
+                    pos = item.offset + item.length
+                    item = next(queue, None)
         except (EOFError, OSError, ValueError) as exc:
             raise RestoreError(f"{self.script}: cannot be read ({exc}); is the backup complete?") from None
+        except RestoreError:
+            raise
         except Exception as exc:  # noqa: BLE001 - zlib.error, zstd.ZstdError
             raise RestoreError(f"{self.script}: corrupt compressed data ({exc})") from None
+        if item is not None or buffer:
+            raise RestoreError(f"{self.script}: does not match its table of contents; is the backup complete?")
 
     def block(self, item: TocItem) -> "DataBlock":
         return DataBlock(self, item)
