@@ -125,7 +125,7 @@ class _Restore:
                 raise RestoreError(f"target database is not empty ({count} relations); restore into an empty "
                                    f"database, or use --clean --if-exists to replace what the backup holds")
         roles = {r for (r,) in conn.execute("SELECT rolname FROM pg_catalog.pg_roles")}
-        for item in self.phases.pre + self.phases.post:
+        for item in self.phases.pre + self.phases.data_other + self.phases.post:
             if item.kind == "OWNER" and item.owner and item.owner not in roles:
                 self.skip_roles.add(item.owner)
                 self.warn.missing_role(item.owner)
