@@ -286,8 +286,10 @@ def _split_view(b: _Builder, key: str, section: str) -> None:
     view = b.tables[b.entries[key].table_oid]
     identity = b.view_rules.pop(key)
     b.entries[key].sql = ddl_tab.create_dummy_view(view)
+    dummy = ddl_tab.create_dummy_view(view, replace=True)
     b.add(Entry(key + "/rule", "RULE", section, view.schema, f"{view.name} _RETURN",
-                ddl_tab.create_view(view, replace=True), view.owner, [key], view.oid), identity)
+                ddl_tab.create_view(view, replace=True), view.owner, [key], view.oid,
+                ("VIEW QUERY", dummy, ddl_tab.table_name(view))), identity)
     for entry in b.entries.values():
         if entry.kind == "MATERIALIZED VIEW DATA":
             entry.deps.append(key + "/rule")
@@ -367,7 +369,8 @@ def _constraints_and_indexes(b: _Builder) -> None:
         index = index_by_oid.get(con.index_oid) if con.contype in "pux" else None
         b.add(Entry(key, kind, "post-data", table.schema, f"{table.name} {con.name}",
                     ddl_con.add_constraint(table, con, index), table.owner, [f"pg_class:{table.oid}"], table.oid,
-                    (kind, ident(con.name), ddl_con.constraint_table(table, con))), key)
+                    # One inherited from a partitioned parent goes with the parent's (as pg_dump).
+                    None if con.parent_oid else (kind, ident(con.name), ddl_con.constraint_table(table, con))), key)
         if index is not None:
             b.defining[f"pg_class:{con.index_oid}"] = key
         _constraint_comment(b, table, con)
@@ -377,7 +380,8 @@ def _constraints_and_indexes(b: _Builder) -> None:
         if index.constraint_oid is None:
             entry = b.add(Entry(key, "INDEX", "post-data", index.schema, index.name, ddl_con.create_index(index),
                                 None, [f"pg_class:{table.oid}"], table.oid,
-                                ("INDEX", qualified(index.schema, index.name), None)), key)
+                                None if index.parent_oid else ("INDEX", qualified(index.schema, index.name), None)),
+                          key)
             b.add_extras(entry, "INDEX", qualified(index.schema, index.name), None, None, index.comment)
         if index.parent_oid in index_by_oid:
             parent = index_by_oid[index.parent_oid]

@@ -10,7 +10,7 @@ from .model import Constraint, Index
 CONSTRAINTS = """
 SELECT co.oid, co.conrelid, co.conname, co.contype::text, pg_catalog.pg_get_constraintdef(co.oid),
        co.conislocal, co.convalidated, NULLIF(co.conindid, 0)::int8, NULLIF(co.conparentid, 0)::int8,
-       NULLIF(co.confrelid, 0)::int8, pg_catalog.obj_description(co.oid, 'pg_constraint')
+       NULLIF(co.confrelid, 0)::int8, (SELECT dsc.description FROM pg_catalog.pg_description dsc WHERE dsc.objoid = co.oid AND dsc.classoid = 'pg_catalog.pg_constraint'::pg_catalog.regclass AND dsc.objsubid = 0)
 FROM pg_catalog.pg_constraint co
 WHERE co.conrelid = ANY(%s) AND co.contype IN ('c', 'f', 'p', 'u', 'x', 'n')
 ORDER BY co.conrelid, co.conname
@@ -20,7 +20,7 @@ INDEXES = """
 SELECT i.indexrelid, i.indrelid, n.nspname, c.relname, pg_catalog.pg_get_indexdef(i.indexrelid),
        co.oid,
        (SELECT inh.inhparent FROM pg_catalog.pg_inherits inh WHERE inh.inhrelid = i.indexrelid)::int8,
-       i.indisclustered, pg_catalog.obj_description(i.indexrelid, 'pg_class'), i.indisreplident, c.reloptions,
+       i.indisclustered, (SELECT dsc.description FROM pg_catalog.pg_description dsc WHERE dsc.objoid = i.indexrelid AND dsc.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND dsc.objsubid = 0), i.indisreplident, c.reloptions,
        ARRAY(SELECT a.attnum || ' ' || a.attstattarget FROM pg_catalog.pg_attribute a
              WHERE a.attrelid = i.indexrelid AND a.attstattarget >= 0 ORDER BY a.attnum)
 FROM pg_catalog.pg_index i

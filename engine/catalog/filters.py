@@ -14,3 +14,7 @@ def not_extension_member(catalog: str, oid_expr: str) -> str:
         f" WHERE e.classid = 'pg_catalog.{catalog}'::pg_catalog.regclass"
         f" AND e.objid = {oid_expr} AND e.deptype = 'e')"
     )
+
+# Comments are read with a scalar subquery on pg_description (an index probe), never with
+# obj_description()/col_description(): those are SQL functions whose per-row call costs several
+# times more, which on 100,000 objects is seconds.

@@ -11,7 +11,7 @@ from .model import Function
 FUNCTIONS = f"""
 SELECT p.oid, n.nspname, p.proname, pg_catalog.pg_get_userbyid(p.proowner), p.prokind::text,
        pg_catalog.pg_get_function_identity_arguments(p.oid), pg_catalog.pg_get_functiondef(p.oid),
-       p.proacl::text[], pg_catalog.obj_description(p.oid, 'pg_proc')
+       p.proacl::text[], (SELECT dsc.description FROM pg_catalog.pg_description dsc WHERE dsc.objoid = p.oid AND dsc.classoid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND dsc.objsubid = 0)
 FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
 WHERE p.prokind IN ('f', 'p', 'w') AND {USER_NAMESPACE} AND {not_extension_member('pg_proc', 'p.oid')}
   -- made by and dropped with another object (a range type's constructors): never dumped alone

@@ -20,7 +20,7 @@ SELECT c.oid, n.nspname, c.relname, c.relkind::text, c.reltype::int8, pg_catalog
        c.relreplident::text, c.relrowsecurity, c.relforcerowsecurity,
        CASE WHEN c.reloftype <> 0 THEN pg_catalog.format_type(c.reloftype, NULL) END,
        c.relpages::int8, c.relpages::int8 * pg_catalog.current_setting('block_size')::int8,
-       c.relacl::text[], pg_catalog.obj_description(c.oid, 'pg_class')
+       c.relacl::text[], (SELECT dsc.description FROM pg_catalog.pg_description dsc WHERE dsc.objoid = c.oid AND dsc.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND dsc.objsubid = 0)
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam
@@ -51,7 +51,7 @@ SELECT a.attrelid, a.attnum, a.attname, pg_catalog.format_type(a.atttypid, a.att
        a.attislocal,
        CASE WHEN a.attstorage <> t.typstorage THEN a.attstorage::text END,
        {compression}, {stattarget}, a.attoptions, a.attacl::text[],
-       pg_catalog.col_description(a.attrelid, a.attnum), d.oid::int8, a.attinhcount::int,
+       (SELECT dsc.description FROM pg_catalog.pg_description dsc WHERE dsc.objoid = a.attrelid AND dsc.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND dsc.objsubid = a.attnum), d.oid::int8, a.attinhcount::int,
        nn_validated, nn_noinherit, nn_local
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
@@ -70,7 +70,7 @@ SELECT c.oid, n.nspname, c.relname, pg_catalog.pg_get_userbyid(c.relowner),
        pg_catalog.format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcache,
        s.seqcycle, d.refobjid::int8, a.attname, COALESCE(d.deptype = 'i', false),
        pg_catalog.pg_sequence_last_value(c.oid), pg_catalog.pg_sequence_last_value(c.oid) IS NOT NULL,
-       c.relpersistence, c.relacl::text[], pg_catalog.obj_description(c.oid, 'pg_class')
+       c.relpersistence, c.relacl::text[], (SELECT dsc.description FROM pg_catalog.pg_description dsc WHERE dsc.objoid = c.oid AND dsc.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND dsc.objsubid = 0)
 FROM pg_catalog.pg_sequence s
 JOIN pg_catalog.pg_class c ON c.oid = s.seqrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace

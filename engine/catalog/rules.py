@@ -9,7 +9,7 @@ from .model import Rule
 
 RULES = """
 SELECT r.oid, r.ev_class, r.rulename, pg_catalog.pg_get_ruledef(r.oid), r.ev_enabled::text,
-       pg_catalog.obj_description(r.oid, 'pg_rewrite')
+       (SELECT dsc.description FROM pg_catalog.pg_description dsc WHERE dsc.objoid = r.oid AND dsc.classoid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass AND dsc.objsubid = 0)
 FROM pg_catalog.pg_rewrite r
 WHERE r.ev_class = ANY(%s)
 ORDER BY r.ev_class, r.rulename

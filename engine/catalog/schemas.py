@@ -10,14 +10,14 @@ from .model import Extension, Schema
 
 SCHEMAS = f"""
 SELECT n.oid, n.nspname, pg_catalog.pg_get_userbyid(n.nspowner), n.nspacl::text[],
-       pg_catalog.obj_description(n.oid, 'pg_namespace')
+       (SELECT dsc.description FROM pg_catalog.pg_description dsc WHERE dsc.objoid = n.oid AND dsc.classoid = 'pg_catalog.pg_namespace'::pg_catalog.regclass AND dsc.objsubid = 0)
 FROM pg_catalog.pg_namespace n
 WHERE {USER_NAMESPACE} AND {not_extension_member('pg_namespace', 'n.oid')}
 ORDER BY n.nspname
 """
 
 EXTENSIONS = """
-SELECT x.oid, x.extname, n.nspname, x.extversion, pg_catalog.obj_description(x.oid, 'pg_extension')
+SELECT x.oid, x.extname, n.nspname, x.extversion, (SELECT dsc.description FROM pg_catalog.pg_description dsc WHERE dsc.objoid = x.oid AND dsc.classoid = 'pg_catalog.pg_extension'::pg_catalog.regclass AND dsc.objsubid = 0)
 FROM pg_catalog.pg_extension x JOIN pg_catalog.pg_namespace n ON n.oid = x.extnamespace
 WHERE x.extname <> 'plpgsql'
 ORDER BY x.extname

@@ -20,7 +20,7 @@ def _triggers_sql(version: int) -> str:
                   " AND d.refclassid = 'pg_catalog.pg_trigger'::regclass LIMIT 1)")
     return f"""
 SELECT tg.oid, tg.tgrelid, tg.tgname, pg_catalog.pg_get_triggerdef(tg.oid), tg.tgenabled::text,
-       NULLIF(tg.tgconstraint, 0)::int8, pg_catalog.obj_description(tg.oid, 'pg_trigger'), p.cloned
+       NULLIF(tg.tgconstraint, 0)::int8, (SELECT dsc.description FROM pg_catalog.pg_description dsc WHERE dsc.objoid = tg.oid AND dsc.classoid = 'pg_catalog.pg_trigger'::pg_catalog.regclass AND dsc.objsubid = 0), p.cloned
 FROM pg_catalog.pg_trigger tg
 CROSS JOIN LATERAL (SELECT {parent} IS NOT NULL) p(cloned)
 WHERE tg.tgrelid = ANY(%s)
@@ -38,7 +38,7 @@ SELECT p.oid, p.polrelid, p.polname, p.polpermissive,
        ARRAY(SELECT CASE WHEN r = 0 THEN 'public' ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(r)) END
              FROM pg_catalog.unnest(p.polroles) AS r ORDER BY 1),
        pg_catalog.pg_get_expr(p.polqual, p.polrelid), pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid),
-       pg_catalog.obj_description(p.oid, 'pg_policy')
+       (SELECT dsc.description FROM pg_catalog.pg_description dsc WHERE dsc.objoid = p.oid AND dsc.classoid = 'pg_catalog.pg_policy'::pg_catalog.regclass AND dsc.objsubid = 0)
 FROM pg_catalog.pg_policy p
 WHERE p.polrelid = ANY(%s)
 ORDER BY p.polrelid, p.polname

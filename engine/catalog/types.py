@@ -13,7 +13,7 @@ _TYPE_FILTER = f"{USER_NAMESPACE} AND {not_extension_member('pg_type', 't.oid')}
 ENUMS = f"""
 SELECT t.oid, n.nspname, t.typname, pg_catalog.pg_get_userbyid(t.typowner),
        ARRAY(SELECT e.enumlabel FROM pg_catalog.pg_enum e WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder),
-       t.typacl::text[], pg_catalog.obj_description(t.oid, 'pg_type')
+       t.typacl::text[], (SELECT dsc.description FROM pg_catalog.pg_description dsc WHERE dsc.objoid = t.oid AND dsc.classoid = 'pg_catalog.pg_type'::pg_catalog.regclass AND dsc.objsubid = 0)
 FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
 WHERE t.typtype = 'e' AND {_TYPE_FILTER}
 """
@@ -32,7 +32,7 @@ ORDER BY a.attrelid, a.attnum
 
 COMPOSITE_TYPES = f"""
 SELECT t.oid, n.nspname, t.typname, pg_catalog.pg_get_userbyid(t.typowner), t.typrelid,
-       t.typacl::text[], pg_catalog.obj_description(t.oid, 'pg_type')
+       t.typacl::text[], (SELECT dsc.description FROM pg_catalog.pg_description dsc WHERE dsc.objoid = t.oid AND dsc.classoid = 'pg_catalog.pg_type'::pg_catalog.regclass AND dsc.objsubid = 0)
 FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
 JOIN pg_catalog.pg_class c ON c.oid = t.typrelid
 WHERE t.typtype = 'c' AND c.relkind = 'c' AND {_TYPE_FILTER}
@@ -43,7 +43,7 @@ SELECT t.oid, n.nspname, t.typname, pg_catalog.pg_get_userbyid(t.typowner),
        pg_catalog.format_type(t.typbasetype, t.typtypmod),
        CASE WHEN t.typcollation <> bt.typcollation
             THEN pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(co.collname) END,
-       t.typdefault, t.typnotnull, t.typacl::text[], pg_catalog.obj_description(t.oid, 'pg_type')
+       t.typdefault, t.typnotnull, t.typacl::text[], (SELECT dsc.description FROM pg_catalog.pg_description dsc WHERE dsc.objoid = t.oid AND dsc.classoid = 'pg_catalog.pg_type'::pg_catalog.regclass AND dsc.objsubid = 0)
 FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
 JOIN pg_catalog.pg_type bt ON bt.oid = t.typbasetype
 LEFT JOIN pg_catalog.pg_collation co ON co.oid = t.typcollation

@@ -85,6 +85,15 @@ def drop_statement(kind: str, target: str, table: str | None, if_exists: bool) -
             return (f"SELECT pg_catalog.lo_unlink(oid) FROM pg_catalog.pg_largeobject_metadata"
                     f" WHERE oid = '{oid}';\n")
         return f"SELECT pg_catalog.lo_unlink('{oid}');\n"
+    if kind == "VIEW QUERY":
+        # A view split from its query (a loop): its query cannot be dropped, so it is replaced by
+        # the dummy (target), which depends on nothing, as pg_dump does; if the view may be
+        # missing, only where it exists.
+        if not if_exists:
+            return target
+        body = (f"BEGIN IF pg_catalog.to_regclass({literal(table)}) IS NOT NULL THEN "
+                f"EXECUTE {literal(target)}; END IF; END")
+        return f"DO {literal(body)};\n"
     if table is None:
         return f"DROP {kind} {maybe}{target};\n"
     if kind in ("CONSTRAINT", "FK CONSTRAINT"):

@@ -154,7 +154,7 @@ def create_view(view: Table, replace: bool = False) -> str:
     return f"{verb} {table_name(view)}{options} AS\n{body};\n"
 
 
-def create_dummy_view(view: Table) -> str:
+def create_dummy_view(view: Table, replace: bool = False) -> str:
     """A stand-in with the view's columns, types and collations; its real query comes later."""
     columns = ",\n    ".join(
         f"NULL::{c.type}" + (f" COLLATE {c.collation}" if c.collation else "") + f" AS {ident(c.name)}"
@@ -162,7 +162,8 @@ def create_dummy_view(view: Table) -> str:
     )
     options = [o for o in view.reloptions or [] if not o.startswith("check_option=")]
     with_options = f" WITH ({', '.join(options)})" if options else ""
-    return f"CREATE VIEW {table_name(view)}{with_options} AS\n SELECT {columns};\n"
+    verb = "CREATE OR REPLACE VIEW" if replace else "CREATE VIEW"
+    return f"{verb} {table_name(view)}{with_options} AS\n SELECT {columns};\n"
 
 
 def refresh_matview(view: Table) -> str:
