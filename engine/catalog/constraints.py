@@ -13,11 +13,15 @@ SELECT co.oid, co.conrelid, co.conname, co.contype::text, pg_catalog.pg_get_cons
        NULLIF(co.confrelid, 0)::int8, (SELECT dsc.description FROM pg_catalog.pg_description dsc WHERE dsc.objoid = co.oid AND dsc.classoid = 'pg_catalog.pg_constraint'::pg_catalog.regclass AND dsc.objsubid = 0)
 FROM pg_catalog.pg_constraint co
 WHERE co.conrelid = ANY(%s) AND co.contype IN ('c', 'f', 'p', 'u', 'x', 'n')
+  -- 18: a NOT NULL is part of its column unless it is NOT VALID
+  AND (co.contype <> 'n' OR (NOT co.convalidated AND co.conislocal))
 ORDER BY co.conrelid, co.conname
 """
 
 INDEXES = """
-SELECT i.indexrelid, i.indrelid, n.nspname, c.relname, pg_catalog.pg_get_indexdef(i.indexrelid),
+SELECT i.indexrelid, i.indrelid, n.nspname, c.relname,
+       -- a constraint's index is written by its constraint: not worth deparsing
+       CASE WHEN co.oid IS NULL THEN pg_catalog.pg_get_indexdef(i.indexrelid) ELSE '' END,
        co.oid,
        (SELECT inh.inhparent FROM pg_catalog.pg_inherits inh WHERE inh.inhrelid = i.indexrelid)::int8,
        i.indisclustered, (SELECT dsc.description FROM pg_catalog.pg_description dsc WHERE dsc.objoid = i.indexrelid AND dsc.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND dsc.objsubid = 0), i.indisreplident, c.reloptions,

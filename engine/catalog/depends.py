@@ -11,42 +11,55 @@ import psycopg
 
 from .model import Dependency
 
-# FirstNormalObjectId: everything below is created by initdb and never dumped.
+# FirstNormalObjectId: everything below is created by initdb and never dumped. A plain scan,
+# folded here rather than in SQL: per-row lookups in the query cost more than the whole scan.
 DEPENDS = """
-WITH folded AS (
-  SELECT d.deptype,
-         COALESCE(rt.ref, d.classid::regclass::text || ':' || d.objid) AS dependent,
-         COALESCE(rrw.ref, rad.ref, rrt.ref, ra.ref, d.refclassid::regclass::text || ':' || d.refobjid) AS referenced
-  FROM pg_catalog.pg_depend d
-  LEFT JOIN LATERAL (SELECT 'pg_class:' || t.typrelid FROM pg_catalog.pg_type t
-                     JOIN pg_catalog.pg_class c ON c.oid = t.typrelid
-                     WHERE d.classid = 'pg_type'::regclass AND t.oid = d.objid AND c.relkind <> 'c') rt(ref) ON true
-  LEFT JOIN LATERAL (SELECT 'pg_class:' || r.ev_class FROM pg_catalog.pg_rewrite r
-                     WHERE d.refclassid = 'pg_rewrite'::regclass AND r.oid = d.refobjid) rrw(ref) ON true
-  LEFT JOIN LATERAL (SELECT 'pg_class:' || a.adrelid FROM pg_catalog.pg_attrdef a
-                     WHERE d.refclassid = 'pg_attrdef'::regclass AND a.oid = d.refobjid) rad(ref) ON true
-  LEFT JOIN LATERAL (SELECT 'pg_class:' || t.typrelid FROM pg_catalog.pg_type t
-                     JOIN pg_catalog.pg_class c ON c.oid = t.typrelid
-                     WHERE d.refclassid = 'pg_type'::regclass AND t.oid = d.refobjid AND c.relkind <> 'c') rrt(ref) ON true
-  LEFT JOIN LATERAL (SELECT 'pg_type:' || t.typelem FROM pg_catalog.pg_type t
-                     WHERE d.refclassid = 'pg_type'::regclass AND t.oid = d.refobjid
-                       AND t.typelem <> 0 AND t.typsubscript = 'array_subscript_handler'::regproc) ra(ref) ON true
-  WHERE d.deptype IN ('n', 'a') AND d.objid >= 16384 AND d.refobjid >= 16384
-)
-SELECT DISTINCT dependent, referenced FROM folded WHERE dependent <> referenced
+SELECT d.classid::int8, d.objid::int8, d.refclassid::int8, d.refobjid::int8
+FROM pg_catalog.pg_depend d
+WHERE d.deptype IN ('n', 'a') AND d.objid >= 16384 AND d.refobjid >= 16384
+"""
+
+CATALOG_NAMES = """
+SELECT c.oid::int8, c.relname::text FROM pg_catalog.pg_class c
+WHERE c.relnamespace = 'pg_catalog'::pg_catalog.regnamespace AND c.relkind = 'r'
+"""
+
+# What a referenced sub-object folds into, as 'catalog:oid' of the owner.
+FOLDS = """
+SELECT 'pg_rewrite:' || r.oid, 'pg_class:' || r.ev_class FROM pg_catalog.pg_rewrite r WHERE r.oid >= 16384
+UNION ALL
+SELECT 'pg_attrdef:' || a.oid, 'pg_class:' || a.adrelid FROM pg_catalog.pg_attrdef a
+UNION ALL
+SELECT 'pg_type:' || t.oid, 'pg_class:' || t.typrelid FROM pg_catalog.pg_type t
+JOIN pg_catalog.pg_class c ON c.oid = t.typrelid WHERE t.oid >= 16384 AND c.relkind <> 'c'
+UNION ALL
+SELECT 'pg_type:' || t.oid, 'pg_type:' || t.typelem FROM pg_catalog.pg_type t
+WHERE t.oid >= 16384 AND t.typelem <> 0 AND t.typsubscript = 'array_subscript_handler'::regproc
 """
 
 
-def _depends_sql(version: int) -> str:
+def _folds_sql(version: int) -> str:
     if version >= 140000:
-        return DEPENDS
+        return FOLDS
     # typsubscript is 14+; before it an array type is one with typelem and typlen = -1.
-    return DEPENDS.replace("AND t.typsubscript = 'array_subscript_handler'::regproc", "AND t.typlen = -1")
+    return FOLDS.replace("AND t.typsubscript = 'array_subscript_handler'::regproc", "AND t.typlen = -1")
 
 
 def read_depends(conn: psycopg.Connection) -> list[Dependency]:
-    rows = conn.execute(_depends_sql(conn.info.server_version)).fetchall()
-    return [Dependency(dependent, referenced) for dependent, referenced in rows]
+    """Edges as 'catalog:oid' pairs; a table's row type is the table on both sides."""
+    names = dict(conn.execute(CATALOG_NAMES).fetchall())
+    folds = dict(conn.execute(_folds_sql(conn.info.server_version)).fetchall())
+    row_types = {k: v for k, v in folds.items() if k.startswith("pg_type:") and v.startswith("pg_class:")}
+    edges = set()
+    for classid, objid, refclassid, refobjid in conn.execute(DEPENDS):
+        dependent = f"{names.get(classid, classid)}:{objid}"
+        dependent = row_types.get(dependent, dependent)
+        referenced = f"{names.get(refclassid, refclassid)}:{refobjid}"
+        referenced = folds.get(referenced, referenced)
+        referenced = folds.get(referenced, referenced)  # an array of a table's row type: the table
+        if dependent != referenced:
+            edges.add((dependent, referenced))
+    return [Dependency(dependent, referenced) for dependent, referenced in sorted(edges)]
 
 
 EXTENSION_MEMBERS = """
