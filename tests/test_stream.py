@@ -241,7 +241,7 @@ def test_a_dropped_worker_connection_fails_the_backup(source, tmp_path):
             while not killed and time.monotonic() < deadline:  # bounded poll, not a sleep
                 killed.extend(pid for (pid,) in conn.execute(
                     """SELECT pid FROM pg_stat_activity WHERE application_name = 'pgbackup worker'
-                       AND state = 'active' AND query LIKE 'COPY %%'""").fetchall())
+                       AND state = 'active' AND query LIKE '%%; COPY %%'""").fetchall())
             for pid in killed:
                 conn.execute("SELECT pg_terminate_backend(%s)", (pid,))
 
