@@ -104,3 +104,22 @@ def test_from_csv_failure_keeps_complete_files_only(shop, target, tmp_path):
                                            "duplicate key"):
         run_restore(result.directory, RestoreOptions(target, from_csv=True), **QUIET)
     assert query(target, "SELECT count(*) FROM shop.customers") == [(1,)]
+
+
+def test_from_csv_of_the_real_export(shop, target, tmp_path, capsys):
+    """The product's CSV export (a profile's [csv] tables), restored by the CLI."""
+    from engine.cli import main
+
+    from .fix_sample import cli_backup
+
+    profile = tmp_path / "p.toml"
+    profile.write_text('version = 1\ndefault_category = "main"\n[[category]]\nname = "main"\nexclusion = "never"\n'
+                       '[csv]\ntables = ["shop.*"]\n')
+    directory = cli_backup(shop, tmp_path / "out", "--profile", str(profile))
+    files = sorted(p.name for p in (directory / "data").iterdir())
+    assert len(files) == 3 and files[0].startswith("0001_shop.customers")
+    run_restore(directory, RestoreOptions(target, sections=("pre-data", "post-data")), **QUIET)
+    capsys.readouterr()
+    assert main(["restore", str(directory), "-d", target, "--from-csv"]) == 0
+    assert "all row counts match" in capsys.readouterr().out
+    assert table_checksums(target) == table_checksums(shop)
