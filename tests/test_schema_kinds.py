@@ -237,3 +237,13 @@ def test_clean_restore_over_a_restored_copy(kinds, make_db, tmp_path, bindir):
     psql_restore(bindir, clean.directory / "backup.sql.gz", target)
     assert schema_dump(bindir, target) == schema_dump(bindir, source)
     assert _rows(target, LARGE_OBJECTS) == _rows(source, LARGE_OBJECTS)
+
+
+@pytest.mark.parametrize("options", [{"jobs": 4}, {"single_transaction": True}], ids=["jobs4", "single"])
+def test_python_restore_modes(kinds, make_db, bindir, options):
+    """Parallel post-data and all-or-nothing restores handle these kinds too (subscriptions, event triggers...)."""
+    source, _, _, result, _ = kinds
+    target = make_db("mode")
+    run_restore(result.directory, RestoreOptions(target, **options), log=lambda m: None)
+    assert schema_dump(bindir, target) == schema_dump(bindir, source)
+    assert _rows(target, LARGE_OBJECTS) == _rows(source, LARGE_OBJECTS)
