@@ -109,7 +109,7 @@ def statements(scale: float):
                        + random() * interval '60 s',
                    CASE WHEN random() < 0.3 THEN round((random() * 500)::numeric, 2) END,
                    (ARRAY[200, 200, 200, 200, 201, 204, 301, 404, 500])[1 + floor(random() * 9)::int],
-                   md5(((g / 40) * 7919)::text)::uuid
+                   md5(((g::bigint / 40) * 7919)::text)::uuid
             FROM generate_series({start}, {stop}) g"""
     docs = int(DOCUMENTS * scale)
     for start in range(1, docs + 1, BATCH // 10):
