@@ -326,13 +326,10 @@ def _rules(b: _Builder) -> None:
             continue
         table = b.tables[rule.table_oid]
         key = f"pg_rewrite:{rule.oid}"
-        entry = b.add(Entry(key, "RULE", "post-data", table.schema, f"{table.name} {rule.name}",
-                            ddl_con.create_rule(table, rule), table.owner, [f"pg_class:{table.oid}"], table.oid,
-                            ("RULE", ident(rule.name), ddl_tab.table_name(table))), key)
-        if rule.comment is not None:
-            target = f"{ident(rule.name)} ON {ddl_tab.table_name(table)}"
-            b.add(Entry(key + "/comment", "COMMENT", "post-data", table.schema, entry.name,
-                        common.comment_on("RULE", target, rule.comment), table.owner, [key], table.oid))
+        b.add(Entry(key, "RULE", "post-data", table.schema, f"{table.name} {rule.name}",
+                    ddl_con.create_rule(table, rule), table.owner, [f"pg_class:{table.oid}"], table.oid,
+                    ("RULE", ident(rule.name), ddl_tab.table_name(table))), key)
+        _comment_on_table_object(b, key, "RULE", rule.name, table, rule.comment)
 
 
 def _sequences(b: _Builder) -> None:
@@ -398,11 +395,17 @@ def _constraints_and_indexes(b: _Builder) -> None:
 
 
 def _constraint_comment(b: _Builder, table: Table, con: Constraint) -> None:
-    if con.comment is not None:
-        key = f"pg_constraint:{con.oid}"
-        target = f"{ident(con.name)} ON {ddl_tab.table_name(table)}"
-        b.add(Entry(key + "/comment", "COMMENT", "post-data", table.schema, f"{table.name} {con.name}",
-                    common.comment_on("CONSTRAINT", target, con.comment), table.owner, [key], table.oid))
+    _comment_on_table_object(b, f"pg_constraint:{con.oid}", "CONSTRAINT", con.name, table, con.comment)
+
+
+def _comment_on_table_object(b: _Builder, key: str, kind: str, name: str, table: Table,
+                             comment: str | None) -> None:
+    """COMMENT ON {kind} name ON table: for objects whose names live within their table."""
+    if comment is None:
+        return
+    target = f"{ident(name)} ON {ddl_tab.table_name(table)}"
+    b.add(Entry(key + "/comment", "COMMENT", "post-data", table.schema, f"{table.name} {name}",
+                common.comment_on(kind, target, comment), table.owner, [key], table.oid))
 
 
 def _index_creator(b: _Builder, index: Index) -> str:
@@ -424,22 +427,16 @@ def _triggers_and_policies(b: _Builder) -> None:
                     deps.append(by_name[(ancestor.oid, trig.name)])
                     break
         drop = None if trig.cloned else ("TRIGGER", ident(trig.name), ddl_tab.table_name(table))
-        entry = b.add(Entry(key, "TRIGGER", "post-data", table.schema, f"{table.name} {trig.name}",
-                            ddl_con.create_trigger(table, trig), table.owner, deps, table.oid, drop), key)
-        if trig.comment is not None:
-            target = f"{ident(trig.name)} ON {ddl_tab.table_name(table)}"
-            b.add(Entry(key + "/comment", "COMMENT", "post-data", table.schema, entry.name,
-                        common.comment_on("TRIGGER", target, trig.comment), table.owner, [key], table.oid))
+        b.add(Entry(key, "TRIGGER", "post-data", table.schema, f"{table.name} {trig.name}",
+                    ddl_con.create_trigger(table, trig), table.owner, deps, table.oid, drop), key)
+        _comment_on_table_object(b, key, "TRIGGER", trig.name, table, trig.comment)
     for pol in b.catalog.policies:
         table = b.tables[pol.table_oid]
         key = f"pg_policy:{pol.oid}"
-        entry = b.add(Entry(key, "POLICY", "post-data", table.schema, f"{table.name} {pol.name}",
-                            ddl_con.create_policy(table, pol), table.owner, [f"pg_class:{table.oid}"], table.oid,
-                            ("POLICY", ident(pol.name), ddl_tab.table_name(table))), key)
-        if pol.comment is not None:
-            target = f"{ident(pol.name)} ON {ddl_tab.table_name(table)}"
-            b.add(Entry(key + "/comment", "COMMENT", "post-data", table.schema, entry.name,
-                        common.comment_on("POLICY", target, pol.comment), table.owner, [key], table.oid))
+        b.add(Entry(key, "POLICY", "post-data", table.schema, f"{table.name} {pol.name}",
+                    ddl_con.create_policy(table, pol), table.owner, [f"pg_class:{table.oid}"], table.oid,
+                    ("POLICY", ident(pol.name), ddl_tab.table_name(table))), key)
+        _comment_on_table_object(b, key, "POLICY", pol.name, table, pol.comment)
 
 
 def _resolve(b: _Builder, identity: str) -> str | None:
