@@ -73,27 +73,18 @@ def decompress_units(compression: Compression, chunks: Iterable[bytes]) -> Itera
         yield from chunks
         return
     if compression.method == "gzip":
-        decomp = zlib.decompressobj(31)
-        for chunk in chunks:
-            while chunk:
-                out = decomp.decompress(chunk)
-                if out:
-                    yield out
-                if decomp.eof:
-                    chunk = decomp.unused_data
-                    decomp = zlib.decompressobj(31)
-                else:
-                    chunk = b""
-        return
-    decomp = zstandard.ZstdDecompressor().decompressobj()
+        new_decompressor = lambda: zlib.decompressobj(31)  # noqa: E731
+    else:
+        new_decompressor = zstandard.ZstdDecompressor().decompressobj
+    decomp = new_decompressor()
     for chunk in chunks:
         while chunk:
             out = decomp.decompress(chunk)
             if out:
                 yield out
-            if decomp.eof:
+            if decomp.eof:  # one member/frame ended: the next starts in unused_data
                 chunk = decomp.unused_data
-                decomp = zstandard.ZstdDecompressor().decompressobj()
+                decomp = new_decompressor()
             else:
                 chunk = b""
 
