@@ -115,7 +115,8 @@ def prepare(options: BackupOptions, lead: Lead, profile: Profile) -> Prepared:
     # would cost more than the work itself.
     gc.disable()
     try:
-        catalog = read_catalog(lead.conn)
+        # As many catalog readers as data workers follow: the peak of connections is the same.
+        catalog = read_catalog(lead.conn, options.jobs, lead.open_reader)
         plan = build_plan(catalog, include_data=not options.schema_only)
     finally:
         gc.enable()

@@ -26,7 +26,7 @@ COPY_TRAILER = b"\\.\n"
 FLUSH_AT = 1 << 20
 
 
-class TocItem(msgspec.Struct):
+class TocItem(msgspec.Struct, omit_defaults=True):  # a TOC holds 10^5 of them: no default written out
     id: int
     key: str
     kind: str  # pg_dump's names; PSQL for meta-commands, SET for session settings
@@ -79,6 +79,7 @@ class ScriptWriter:
         self.pending: list[bytes] = []
         self.pending_size = 0
         self.restrict_key = secrets.token_hex(16)
+        self.codec = python_encoding(encoding)
 
     def _item(self, length: int, **fields) -> TocItem:
         item = TocItem(id=len(self.items), offset=self.raw_pos, length=length, **fields)
@@ -116,16 +117,17 @@ class ScriptWriter:
         if not text:
             return
         label = f"-- {entry.kind}: {entry.schema + '.' if entry.schema else ''}{entry.name}"
-        data = (comment_safe(label) + "\n" + text + "\n").encode(self.encoding_python)
+        data = (comment_safe(label) + "\n" + text + "\n").encode(self.codec)
         self._buffer(data)
-        self._item(len(data), key=entry.key, kind=entry.kind, section=entry.section, schema=entry.schema,
-                   name=entry.name, owner=entry.owner, deps=list(entry.deps))
+        self.items.append(TocItem(len(self.items), entry.key, entry.kind, entry.section, entry.schema, entry.name,
+                                  entry.owner, self.raw_pos, len(data), entry.deps))
+        self.raw_pos += len(data)
 
     def data(self, entry, parts: list["Part"]) -> None:
         """A COPY block: header unit, the workers' compressed parts as they are, trailer unit."""
         self._flush()
         label = comment_safe(f"-- TABLE DATA: {entry.schema}.{entry.name}") + "\n"
-        header = (label + entry.sql).encode(self.encoding_python)
+        header = (label + entry.sql).encode(self.codec)
         unit_offset = self.file.tell()
         self.file.write(compress_unit(self.compression, header))
         raw = 0
@@ -153,10 +155,6 @@ class ScriptWriter:
         os.fsync(self.file.fileno())
         self.file.close()
         return self.items
-
-    @property
-    def encoding_python(self) -> str:
-        return python_encoding(self.encoding)
 
 
 class Part(msgspec.Struct, frozen=True):

@@ -50,29 +50,36 @@ def _compile(pattern: str) -> list[str]:
 
 class Matcher:
     def __init__(self, patterns: tuple[str, ...]):
-        self.patterns = [(p, _compile(p)) for p in patterns]
+        # (text, schema part's matcher or None, last part's matcher), compiled once: a backup
+        # asks about every table of the database, for every category.
+        self.patterns = [(p, re.compile(parts[0]).fullmatch if len(parts) == 2 else None,
+                          re.compile(parts[-1]).fullmatch) for p, parts in ((p, _compile(p)) for p in patterns)]
         self.used: set[str] = set()
+        self._schemas: dict[str, bool] = {}  # the same few schemas are asked about again and again
 
     def match_schema(self, schema: str) -> bool:
-        hit = False
-        for text, parts in self.patterns:
-            if re.fullmatch(parts[-1], schema):
-                self.used.add(text)
-                hit = True
+        hit = self._schemas.get(schema)
+        if hit is None:
+            hit = False
+            for text, _, last in self.patterns:
+                if last(schema):
+                    self.used.add(text)
+                    hit = True
+            self._schemas[schema] = hit
         return hit
 
     def match_table(self, schema: str, name: str) -> bool:
         hit = False
-        for text, parts in self.patterns:
-            if len(parts) == 2 and not re.fullmatch(parts[0], schema):
+        for text, first, last in self.patterns:
+            if first is not None and not first(schema):
                 continue
-            if re.fullmatch(parts[-1], name):
+            if last(name):
                 self.used.add(text)
                 hit = True
         return hit
 
     def unused(self) -> list[str]:
-        return [text for text, _ in self.patterns if text not in self.used]
+        return [text for text, _, _ in self.patterns if text not in self.used]
 
 
 class Chosen(Struct):
@@ -148,7 +155,7 @@ def keep_entries(entries: list[Entry], chosen: Chosen, sections: tuple[str, ...]
         if entry.table_oid is not None and entry.table_oid in chosen.excluded_tables:
             gone.add(entry.key)
             continue
-        if entry.kind != "TABLE" and any(dep in gone for dep in entry.deps):
+        if gone and entry.kind != "TABLE" and not gone.isdisjoint(entry.deps):
             gone.add(entry.key)
             continue
         if not _selected(entry, chosen, everything):

@@ -5,9 +5,14 @@ Version differences between PostgreSQL 12 and 18 live in these modules and nowhe
 
 from __future__ import annotations
 
+import queue
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+
 import psycopg
 from msgspec import Struct
 
+from ..errors import EngineError
 from .constraints import read_constraints, read_indexes
 from .depends import read_depends, read_extension_members
 from .functions import read_functions
@@ -16,7 +21,7 @@ from .model import (
     CompositeType, Constraint, Dependency, Domain, EnumType, Extension, Function, Index, Policy,
     Rule, Schema, Sequence, Table, Trigger,
 )
-from .relations import read_relations, read_sequences
+from .relations import read_columns, read_relations, read_sequences
 from .rules import read_rules
 from .schemas import read_extensions, read_schemas
 from .triggers import read_policies, read_triggers
@@ -45,32 +50,88 @@ class Catalog(Struct):
     rules: list[Rule] = []
 
 
-def read_catalog(conn: psycopg.Connection) -> Catalog:
-    """Everything dumpable in the connected database, as seen by the connection's snapshot."""
-    database, encoding = conn.execute(
-        "SELECT pg_catalog.current_database(), pg_catalog.pg_encoding_to_char(encoding)"
-        " FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database()"
-    ).fetchone()
-    tables = read_relations(conn)
-    relids = [t.oid for t in tables]
-    return Catalog(
-        server_version=conn.info.server_version,
-        database=database,
-        encoding=encoding,
-        schemas=read_schemas(conn),
-        extensions=read_extensions(conn),
-        enums=read_enums(conn),
-        composites=read_composites(conn),
-        domains=read_domains(conn),
-        functions=read_functions(conn),
-        tables=tables,
-        sequences=read_sequences(conn),
-        constraints=read_constraints(conn, relids),
-        indexes=read_indexes(conn, relids),
-        triggers=read_triggers(conn, relids),
-        policies=read_policies(conn, relids),
-        depends=read_depends(conn),
-        extension_members=read_extension_members(conn),
-        rules=read_rules(conn, relids),
-        kinds=read_kinds(conn, [t.oid for t in tables if t.relkind == "f"]),
-    )
+DATABASE = """
+SELECT pg_catalog.current_database(), pg_catalog.pg_encoding_to_char(encoding)
+FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database()
+"""
+
+
+def read_catalog(conn: psycopg.Connection, readers: int = 0,
+                 open_reader: Callable[[], psycopg.Connection] | None = None) -> Catalog:
+    """Everything dumpable in the connected database, as seen by the connection's snapshot.
+
+    With `readers` and `open_reader` (a connection in the same snapshot), the queries run on
+    that many more connections at once, heaviest first: the server works on several while
+    Python turns the rows already read into records. A reader that cannot connect is skipped.
+    """
+    with _Pool(conn, readers, open_reader) as pool:
+        relations = pool.submit(read_relations)
+        # Independent of the relation list; the heavy ones first.
+        depends = pool.submit(read_depends)
+        database = pool.submit(lambda c: c.execute(DATABASE).fetchone())
+        rest = {name: pool.submit(read) for name, read in (
+            ("schemas", read_schemas), ("extensions", read_extensions), ("enums", read_enums),
+            ("composites", read_composites), ("domains", read_domains), ("functions", read_functions),
+            ("sequences", read_sequences), ("extension_members", read_extension_members),
+        )}
+        rows = relations.result()
+        relids = [row[0] for row in rows]
+        columns = pool.submit(read_columns, relids)
+        by_table = {name: pool.submit(read, relids) for name, read in (
+            ("indexes", read_indexes), ("constraints", read_constraints), ("triggers", read_triggers),
+            ("policies", read_policies), ("rules", read_rules),
+        )}
+        kinds = pool.submit(read_kinds, [row[0] for row in rows if row[3] == "f"])
+        name, encoding = database.result()
+        columns_of = columns.result()
+        return Catalog(
+            server_version=conn.info.server_version,
+            database=name,
+            encoding=encoding,
+            tables=[Table(*row[:7], columns_of.get(row[0], []), *row[7:]) for row in rows],
+            depends=depends.result(),
+            kinds=kinds.result(),
+            **{key: future.result() for key, future in (rest | by_table).items()},
+        )
+
+
+class _Pool:
+    """Runs readers on whichever connection of the snapshot is free; more are opened on demand."""
+
+    def __init__(self, conn: psycopg.Connection, readers: int,
+                 open_reader: Callable[[], psycopg.Connection] | None):
+        self.free: queue.SimpleQueue[psycopg.Connection | None] = queue.SimpleQueue()
+        self.free.put(conn)
+        readers = readers if open_reader else 0
+        for _ in range(readers):
+            self.free.put(None)  # a slot whose connection is opened by the first task that takes it
+        self.open_reader = open_reader
+        self.opened: list[psycopg.Connection] = []
+        self.executor = ThreadPoolExecutor(1 + readers, thread_name_prefix="catalog")
+
+    def submit(self, read: Callable, *args) -> Future:
+        return self.executor.submit(self._run, read, args)
+
+    def _run(self, read: Callable, args: tuple):
+        while True:
+            conn = self.free.get()
+            if conn is not None:
+                break
+            try:
+                conn = self.open_reader()
+            except (psycopg.Error, EngineError):
+                continue  # e.g. too many connections: the work goes to those already open
+            self.opened.append(conn)
+            break
+        try:
+            return read(conn, *args)
+        finally:
+            self.free.put(conn)
+
+    def __enter__(self) -> "_Pool":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.executor.shutdown(wait=True, cancel_futures=True)
+        for conn in self.opened:
+            conn.close()

@@ -82,13 +82,16 @@ ORDER BY n.nspname, c.relname
 """
 
 
-def read_relations(conn: psycopg.Connection) -> list[Table]:
-    rows = conn.execute(RELATIONS).fetchall()
+def read_relations(conn: psycopg.Connection) -> list[tuple]:
+    """Rows of RELATIONS: a Table's fields but its columns (`read_columns`), which come after the 7th."""
+    return conn.execute(RELATIONS).fetchall()
+
+
+def read_columns(conn: psycopg.Connection, relids: list[int]) -> dict[int, list[Column]]:
     columns: dict[int, list[Column]] = {}
-    sql = _columns_sql(conn.info.server_version)
-    for relid, *fields in conn.execute(sql, ([r[0] for r in rows],)):
+    for relid, *fields in conn.execute(_columns_sql(conn.info.server_version), (relids,)).fetchall():
         columns.setdefault(relid, []).append(Column(*fields))
-    return [Table(*row[:7], columns.get(row[0], []), *row[7:]) for row in rows]
+    return columns
 
 
 def read_sequences(conn: psycopg.Connection) -> list[Sequence]:

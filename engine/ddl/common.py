@@ -34,8 +34,20 @@ def _unquote_role(text: str) -> str:
     return text
 
 
-def parse_aclitem(item: str) -> tuple[str | None, list[tuple[str, bool]], str]:
+_PARSED: dict[str, tuple[str | None, tuple[tuple[str, bool], ...], str]] = {}  # few distinct items, many objects
+
+
+def parse_aclitem(item: str) -> tuple[str | None, tuple[tuple[str, bool], ...], str]:
     """'grantee=privs/grantor' -> (grantee or None for PUBLIC, [(privilege, grantable)], grantor)."""
+    parsed = _PARSED.get(item)
+    if parsed is None:
+        if len(_PARSED) > 100_000:
+            _PARSED.clear()
+        parsed = _PARSED[item] = _parse_aclitem(item)
+    return parsed
+
+
+def _parse_aclitem(item: str) -> tuple[str | None, tuple[tuple[str, bool], ...], str]:
     match = _ACLITEM.match(item)
     if not match:
         raise ValueError(f"unparseable aclitem {item!r}")
@@ -46,7 +58,7 @@ def parse_aclitem(item: str) -> tuple[str | None, list[tuple[str, bool]], str]:
             continue
         grantable = i + 1 < len(letters) and letters[i + 1] == "*"
         privileges.append((PRIVILEGES[letter], grantable))
-    return (_unquote_role(grantee) or None), privileges, _unquote_role(grantor)
+    return (_unquote_role(grantee) or None), tuple(privileges), _unquote_role(grantor)
 
 
 def grants(kind: str, target: str, owner: str, acl: list[str] | None, column: str | None = None) -> str:

@@ -9,14 +9,22 @@ what keeps psql meta-commands out of the script.
 from __future__ import annotations
 
 
+_QUOTED: dict[str, str] = {}  # the same schema and column names recur thousands of times
+
+
 def ident(name: str) -> str:
-    if "\x00" in name:
-        raise ValueError("identifier contains a NUL byte")
-    return '"' + name.replace('"', '""') + '"'
+    quoted = _QUOTED.get(name)
+    if quoted is None:
+        if "\x00" in name:
+            raise ValueError("identifier contains a NUL byte")
+        if len(_QUOTED) > 1_000_000:
+            _QUOTED.clear()
+        quoted = _QUOTED[name] = '"' + name.replace('"', '""') + '"'
+    return quoted
 
 
 def qualified(schema: str, name: str) -> str:
-    return f"{ident(schema)}.{ident(name)}"
+    return ident(schema) + "." + ident(name)
 
 
 def literal(value: str) -> str:
@@ -27,4 +35,6 @@ def literal(value: str) -> str:
 
 def comment_safe(text: str) -> str:
     """Text for a `--` comment line: one line, whatever the name holds."""
+    if "\\" not in text and "\n" not in text and "\r" not in text:
+        return text
     return text.replace("\\", "\\\\").replace("\r", "\\r").replace("\n", "\\n")
