@@ -33,7 +33,7 @@ from .errors import BackupError, UsageError
 from .plan import DataTable, Entry, Plan, build_plan, drop_entries
 from .profile import Profile, load as load_profile
 from .restore_scripts import write_restore_scripts
-from .script import TOC_NAME, Part, ScriptWriter, Toc, write_toc
+from .script import TOC_FORMAT, TOC_NAME, Part, ScriptWriter, Toc, write_toc
 from .selection import Chosen, Matcher, choose, keep_entries
 from .snapshot import Lead
 from .stream import CopyTask, RunStats, part_path, run_tasks, split_ranges
@@ -204,7 +204,7 @@ def _backup_into(work: Path, stamp: str, options: BackupOptions, lead: Lead, sta
             writer.sql(entry, entry.sql)
     items = writer.end()
     shutil.rmtree(parts_dir)
-    write_toc(work / TOC_NAME, Toc(1, options.compression, name, catalog.encoding, items))
+    write_toc(work / TOC_NAME, Toc(TOC_FORMAT, options.compression, name, catalog.encoding, items))
     write_json(work / ROW_COUNTS_NAME, row_counts)
     csv_files = [CsvFile(csv_names[t.oid], qualified_plain(t.schema, t.name), t.schema, t.name, list(t.columns),
                          csv_rows[t.oid]) for t in prep.csv_tables]

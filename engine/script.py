@@ -22,11 +22,17 @@ from .config import Compression
 from .ddl.quoting import comment_safe
 
 TOC_NAME = "backup.toc.json"
+# 2: an item's dependencies are the ids of earlier items (1 named them by entry key: the TOC of
+# a large schema was mostly repeated keys, and reading it back cost more than writing the script).
+TOC_FORMAT = 2
 COPY_TRAILER = b"\\.\n"
 FLUSH_AT = 1 << 20
 
 
-class TocItem(msgspec.Struct, omit_defaults=True):  # a TOC holds 10^5 of them: no default written out
+# A TOC holds 10^5 items: no default written out, and no cycles possible (strings, ints, lists of
+# ints), so the garbage collector need not track them: its passes over a large TOC cost more than
+# decoding it.
+class TocItem(msgspec.Struct, omit_defaults=True, gc=False):
     id: int
     key: str
     kind: str  # pg_dump's names; PSQL for meta-commands, SET for session settings
@@ -36,7 +42,7 @@ class TocItem(msgspec.Struct, omit_defaults=True):  # a TOC holds 10^5 of them: 
     owner: str | None
     offset: int  # in the uncompressed script
     length: int
-    deps: list[str] = []
+    deps: list[int] = []  # ids of the items this one needs, all earlier in the script
     data_offset: int = 0  # TABLE DATA: where the rows begin, after the COPY header
     data_length: int = 0
     unit_offset: int | None = None  # TABLE DATA: its own gzip members / zstd frames
@@ -45,7 +51,7 @@ class TocItem(msgspec.Struct, omit_defaults=True):  # a TOC holds 10^5 of them: 
 
 
 class Toc(msgspec.Struct):
-    format: int
+    format: int  # TOC_FORMAT
     compression: Compression
     script: str
     encoding: str
@@ -75,6 +81,7 @@ class ScriptWriter:
         self.path, self.compression, self.encoding = path, compression, encoding
         self.file: BinaryIO = open(path, "xb")
         self.items: list[TocItem] = []
+        self.ids: dict[str, int] = {}  # entry key -> its item's id
         self.raw_pos = 0
         self.pending: list[bytes] = []
         self.pending_size = 0
@@ -119,9 +126,15 @@ class ScriptWriter:
         label = f"-- {entry.kind}: {entry.schema + '.' if entry.schema else ''}{entry.name}"
         data = (comment_safe(label) + "\n" + text + "\n").encode(self.codec)
         self._buffer(data)
-        self.items.append(TocItem(len(self.items), entry.key, entry.kind, entry.section, entry.schema, entry.name,
-                                  entry.owner, self.raw_pos, len(data), entry.deps))
+        self.ids[entry.key] = item_id = len(self.items)
+        self.items.append(TocItem(item_id, entry.key, entry.kind, entry.section, entry.schema, entry.name,
+                                  entry.owner, self.raw_pos, len(data), self._dep_ids(entry)))
         self.raw_pos += len(data)
+
+    def _dep_ids(self, entry) -> list[int]:
+        """Dependencies already written (those left out of the backup are not there to wait for)."""
+        ids = self.ids
+        return [ids[key] for key in entry.deps if key in ids]
 
     def data(self, entry, parts: list["Part"]) -> None:
         """A COPY block: header unit, the workers' compressed parts as they are, trailer unit."""
@@ -139,8 +152,9 @@ class ScriptWriter:
             rows += part.rows
         trailer = COPY_TRAILER + b"\n"
         self.file.write(compress_unit(self.compression, trailer))
+        self.ids[entry.key] = len(self.items)
         item = self._item(len(header) + raw + len(trailer), key=entry.key, kind=entry.kind, section=entry.section,
-                          schema=entry.schema, name=entry.name, owner=entry.owner, deps=list(entry.deps),
+                          schema=entry.schema, name=entry.name, owner=entry.owner, deps=self._dep_ids(entry),
                           unit_offset=unit_offset, unit_length=self.file.tell() - unit_offset, rows=rows)
         item.data_offset = item.offset + len(header)
         item.data_length = raw
@@ -178,8 +192,39 @@ def write_toc(path: Path, toc: Toc) -> None:
         f.write(msgspec.json.encode(toc))
 
 
+class _TocItemV1(TocItem, gc=False):
+    deps: list[str] = []  # format 1: entry keys
+
+
+class _TocV1(msgspec.Struct):
+    format: int
+    compression: Compression
+    script: str
+    encoding: str
+    items: list[_TocItemV1]
+
+
 def read_toc(path: Path) -> Toc:
-    return msgspec.json.decode(Path(path).read_bytes(), type=Toc)
+    """The TOC, any format, as format 2; ValueError if its item ids are not their positions."""
+    raw = Path(path).read_bytes()
+    if raw.startswith(b'{"format":1,'):  # how every format-1 TOC begins
+        toc = _from_v1(msgspec.json.decode(raw, type=_TocV1))
+    else:
+        toc = msgspec.json.decode(raw, type=Toc)
+        if toc.format != TOC_FORMAT:
+            raise ValueError(f"TOC format {toc.format} is not one this version reads ({TOC_FORMAT})")
+    for position, item in enumerate(toc.items):
+        if item.id != position or (item.deps and (max(item.deps) >= position or min(item.deps) < 0)):
+            raise ValueError(f"TOC item {position} has id {item.id} or a dependency that is not an earlier item")
+    return toc
+
+
+def _from_v1(old: _TocV1) -> Toc:
+    ids = {item.key: item.id for item in old.items}
+    items = [TocItem(**{f: getattr(item, f) for f in TocItem.__struct_fields__ if f != "deps"},
+                     deps=[ids[key] for key in item.deps if key in ids])
+             for item in old.items]
+    return Toc(TOC_FORMAT, old.compression, old.script, old.encoding, items)
 
 
 def iter_entries(directory: Path, toc: Toc) -> Iterator[tuple[TocItem, BinaryIO]]:

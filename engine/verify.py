@@ -13,7 +13,7 @@ from psycopg import sql
 from . import codecs
 from .artifacts import CSV_DIR, METADATA_NAME, ROW_COUNTS_NAME, Metadata, read_metadata, sha256_file
 from .config import connect
-from .script import Toc, python_encoding, read_unit_range
+from .script import Toc, python_encoding, read_toc, read_unit_range
 
 
 def count_rows(conninfo: str, tables: list[str]) -> dict[str, int]:
@@ -70,8 +70,8 @@ def verify_backup(directory: Path) -> BackupReport:
     report.metadata = metadata
     say(True, f"{METADATA_NAME}: version {metadata.version}, backup {metadata.timestamp} of {metadata.database}")
     _check_files(directory, metadata, say)
-    row_counts = _load(directory / ROW_COUNTS_NAME, dict[str, int], say)
-    toc = _load(directory / metadata.toc, Toc, say)
+    row_counts = _load(directory / ROW_COUNTS_NAME, lambda p: msgspec.json.decode(p.read_bytes(), type=dict[str, int]), say)
+    toc = _load(directory / metadata.toc, read_toc, say)
     if toc is not None:
         _check_script(directory, metadata, toc, row_counts, say)
     if row_counts is not None:
@@ -84,10 +84,11 @@ def _why(exc: Exception) -> str:
     return exc.strerror if isinstance(exc, OSError) and exc.strerror else " ".join(str(exc).split())
 
 
-def _load(path: Path, type_, say):
+def _load(path: Path, read, say):
+    """`read(path)`, or None (and said) if the file is unreadable."""
     try:
-        return msgspec.json.decode(path.read_bytes(), type=type_)
-    except (OSError, msgspec.DecodeError, msgspec.ValidationError) as exc:
+        return read(path)
+    except (OSError, ValueError, msgspec.DecodeError, msgspec.ValidationError) as exc:
         say(False, f"{path.name}: unreadable ({_why(exc)})")
         return None
 

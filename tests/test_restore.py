@@ -79,6 +79,32 @@ def test_zstd_and_uncompressed_backups(tricky, make_db, tmp_path, bindir):
         assert table_checksums(target) == table_checksums(tricky)
 
 
+def test_format_1_toc_still_restores(tricky, target, tmp_path, bindir):
+    """Backups written before TOC format 2 named dependencies by entry key: read as ids."""
+    result = backup(tricky, tmp_path, jobs=2)
+    path = result.directory / "backup.toc.json"
+    toc = msgspec.json.decode(path.read_bytes())
+    keys = [item["key"] for item in toc["items"]]
+    assert toc["format"] == 2 and any(item.get("deps") for item in toc["items"])
+    for item in toc["items"]:
+        if "deps" in item:
+            item["deps"] = [keys[d] for d in item["deps"]]
+    toc["format"] = 1
+    path.write_bytes(msgspec.json.encode(toc))
+    run_restore(result.directory, RestoreOptions(target, jobs=3), **QUIET)
+    assert_same(tricky, target, bindir)
+
+
+def test_toc_with_forward_dependency_is_refused(tricky, target, tmp_path):
+    result = backup(tricky, tmp_path)
+    path = result.directory / "backup.toc.json"
+    toc = msgspec.json.decode(path.read_bytes())
+    toc["items"][1]["deps"] = [5]
+    path.write_bytes(msgspec.json.encode(toc))
+    with pytest.raises(RestoreError, match="not an earlier item"):
+        run_restore(result.directory, RestoreOptions(target), **QUIET)
+
+
 def test_failure_leaves_no_half_table(tricky, target, tmp_path):
     result = backup(tricky, tmp_path)
     execute(target, BOOBY_TRAP)

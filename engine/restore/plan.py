@@ -66,35 +66,34 @@ def phases(items: list[TocItem], options: RestoreOptions) -> Phases:
     return out
 
 
-def table_locks(item: TocItem, by_key: dict[str, TocItem], depth: int = 2) -> frozenset[str]:
-    """The relations an entry touches: its own, or those of the entries it depends on."""
+def table_locks(item: TocItem, items: list[TocItem], depth: int = 2) -> frozenset[str]:
+    """The relations an entry touches (as entry keys): its own, or those of the entries it depends on.
+
+    `items` is the whole TOC, indexed by id."""
     if item.kind in RELATION_KINDS:
         return frozenset((item.key,))
     found: set[str] = set()
     for dep in item.deps:
-        target = by_key.get(dep)
-        if target is None:
-            continue
+        target = items[dep]
         if target.kind in RELATION_KINDS:
-            found.add(dep)
+            found.add(target.key)
         elif depth > 0 and target.section != "pre-data":
-            found |= table_locks(target, by_key, depth - 1)
+            found |= table_locks(target, items, depth - 1)
     return frozenset(found)
 
 
-def owning_table(item: TocItem, by_key: dict[str, TocItem]) -> TocItem | None:
-    return next((by_key[d] for d in item.deps if d in by_key and by_key[d].kind == "TABLE"), None)
+def owning_table(item: TocItem, items: list[TocItem]) -> TocItem | None:
+    return next((items[d] for d in item.deps if items[d].kind == "TABLE"), None)
 
 
-def drop_statements(items: list[TocItem], skipped: set[str], functions: dict[str, str],
-                    by_key: dict[str, TocItem]) -> list[sql.Composable]:
+def drop_statements(items: list[TocItem], skipped: set[str], functions: dict[str, str]) -> list[sql.Composable]:
     """DROP ... IF EXISTS of what the backup creates, in reverse order; FKs first, so tables drop in any order.
 
     Always IF EXISTS: dropping a table drops its owned sequences, and a restore stops at its
     first error, so a strict DROP would fail on what an earlier one already removed. Never
     CASCADE: what the target has beyond the backup is never dropped (the DROP fails instead).
 
-    `functions` maps a FUNCTION/PROCEDURE entry's name (`name(args)`) in its schema to the
+    `items` is the whole TOC, indexed by id. `functions` maps a FUNCTION/PROCEDURE entry's name (`name(args)`) in its schema to the
     target's regprocedure text, as the target's catalog spells it.
     """
     exists = sql.SQL(" IF EXISTS")
@@ -103,7 +102,7 @@ def drop_statements(items: list[TocItem], skipped: set[str], functions: dict[str
         if item.key in skipped or item.section == "data":
             continue
         if item.kind == "FK CONSTRAINT":
-            table = owning_table(item, by_key)
+            table = owning_table(item, items)
             if table is None or not item.name.startswith(table.name + " "):
                 continue
             conname = item.name[len(table.name) + 1:]

@@ -85,7 +85,7 @@ class _Restore:
         self.loaded: dict[str, tuple[int, float, str]] = {}  # key -> rows, seconds, sha256 of the block
         self.lock = threading.Lock()
         self.entries = 0
-        self.created: set[str] = set()  # keys of the tables this restore created
+        self.created: set[int] = set()  # TOC ids of the tables this restore created
 
     def session(self) -> Session:
         return Session(self.options.conninfo, self.settings, self.options.role,
@@ -166,7 +166,7 @@ class _Restore:
         skipped = {i.key for i in self.phases.existing_skipped}
         schemas = sorted({i.schema for i in items if i.kind in ("FUNCTION", "PROCEDURE", "AGGREGATE") and i.schema})
         functions = dict(main.conn.execute(FUNCTIONS, (schemas,)).fetchall()) if schemas else {}
-        drops = drop_statements(items, skipped, functions, self.backup.by_key)
+        drops = drop_statements(items, skipped, functions)
         self.log(f"--clean: dropping what the backup holds ({len(drops)} statements)")
         statement = None
         try:
@@ -190,7 +190,7 @@ class _Restore:
         with self.lock:
             self.entries += 1
             if item.kind == "TABLE":
-                self.created.add(item.key)
+                self.created.add(item.id)
 
     def _load(self, item: TocItem, progress: Progress, session: Session) -> None:
         """One table's rows in one COPY, in its own transaction (or the single one)."""
@@ -265,15 +265,15 @@ class _Restore:
 
     def _post(self, sessions: list[Session]) -> None:
         """Indexes and constraints concurrently, each after what it depends on (FKs after their keys)."""
-        by_key = self.backup.by_key
+        toc = self.backup.items
         run = {i.key for i in self.phases.post}
         items = self.phases.post + [i for i in self.phases.skipped if i.section == "post-data"]
         if not self.phases.post:
             return
         self.log(f"post-data: {len(self.phases.post)} entries over {len(sessions)} connection(s)")
-        tasks = [Task(i.key, partial(self._run_item, i) if i.key in run else None, frozenset(i.deps),
-                      table_locks(i, by_key), shared=i.kind == "INDEX", alone=i.kind not in KNOWN_POST,
-                      priority=(i.id,))
+        tasks = [Task(i.key, partial(self._run_item, i) if i.key in run else None,
+                      frozenset(toc[d].key for d in i.deps), table_locks(i, toc), shared=i.kind == "INDEX",
+                      alone=i.kind not in KNOWN_POST, priority=(i.id,))
                  for i in items]
         run_pool(tasks, sessions)
 

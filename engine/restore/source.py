@@ -38,8 +38,7 @@ class Backup:
         if not self.script.exists():
             raise RestoreError(f"{self.directory}: {self.toc.script} is missing")
         self.encoding = python_encoding(self.toc.encoding)
-        self.items = self.toc.items
-        self.by_key = {item.key: item for item in self.items}
+        self.items = self.toc.items  # indexed by id
 
     def texts(self, ids: set[int]) -> dict[int, str]:
         """The text of the named entries (not table data), by TOC id, without touching any data unit."""
