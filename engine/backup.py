@@ -34,7 +34,7 @@ from .plan import DataTable, Entry, Plan, build_plan, drop_entries
 from .profile import Profile, load as load_profile
 from .restore_scripts import write_restore_scripts
 from .script import TOC_FORMAT, TOC_NAME, Part, ScriptWriter, Toc, write_toc
-from .selection import Chosen, Matcher, choose, keep_entries
+from .selection import Matcher, choose, keep_entries
 from .snapshot import Lead
 from .stream import CopyTask, RunStats, part_path, run_tasks, split_ranges
 from .verify import verify_backup

@@ -131,8 +131,9 @@ def build_plan(catalog: Catalog, include_data: bool = True) -> Plan:
     register_kinds(b, include_data)
     _dependency_edges(b)
     repair_kinds(b)
-    data_tables, cycles = _fk_order(catalog)
+    data_tables, cycles = [], []  # without data, there is no data order to decide
     if include_data:
+        data_tables, cycles = _fk_order(catalog)
         _data_entries(b, data_tables)
         data_tables += extension_data(b, len(data_tables))
     ordered = _order(b, {t.oid: t.fk_rank for t in data_tables})
@@ -666,6 +667,7 @@ def _order(b: _Builder, fk_rank: dict[int, int]) -> list[Entry]:
                 names = " -> ".join(f"{entries[a].kind} {entries[a].name}" for a, _ in cycle)
                 raise CatalogError(f"circular dependency between objects that no rule can break: {names}") from None
     _render_tables(b)
+    pred = graph.pred
     for key in order:  # the TOC records every dependency, for a parallel restore
-        entries[key].deps = sorted(graph.pred[key])
+        entries[key].deps = list(pred[key])  # insertion order: deterministic
     return [entries[k] for k in order]

@@ -133,8 +133,7 @@ class ScriptWriter:
 
     def _dep_ids(self, entry) -> list[int]:
         """Dependencies already written (those left out of the backup are not there to wait for)."""
-        ids = self.ids
-        return [ids[key] for key in entry.deps if key in ids]
+        return [i for i in map(self.ids.get, entry.deps) if i is not None]
 
     def data(self, entry, parts: list["Part"]) -> None:
         """A COPY block: header unit, the workers' compressed parts as they are, trailer unit."""

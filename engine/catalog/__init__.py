@@ -61,38 +61,30 @@ def read_catalog(conn: psycopg.Connection, readers: int = 0,
     """Everything dumpable in the connected database, as seen by the connection's snapshot.
 
     With `readers` and `open_reader` (a connection in the same snapshot), the queries run on
-    that many more connections at once, heaviest first: the server works on several while
+    that many more connections, heaviest first: the server works on several while
     Python turns the rows already read into records. A reader that cannot connect is skipped.
     """
     with _Pool(conn, readers, open_reader) as pool:
-        relations = pool.submit(read_relations)
-        # Independent of the relation list; the heavy ones first.
-        depends = pool.submit(read_depends)
-        database = pool.submit(lambda c: c.execute(DATABASE).fetchone())
-        rest = {name: pool.submit(read) for name, read in (
-            ("schemas", read_schemas), ("extensions", read_extensions), ("enums", read_enums),
-            ("composites", read_composites), ("domains", read_domains), ("functions", read_functions),
+        # All at once: the per-table queries filter on USER_RELATIONS, not on RELATIONS' answer.
+        futures = {name: pool.submit(read) for name, read in (
+            ("columns", read_columns), ("indexes", read_indexes), ("depends", read_depends),
+            ("constraints", read_constraints), ("relations", read_relations),
+            ("database", lambda c: c.execute(DATABASE).fetchone()), ("kinds", read_kinds),
+            ("functions", read_functions), ("triggers", read_triggers), ("policies", read_policies),
+            ("rules", read_rules), ("schemas", read_schemas), ("extensions", read_extensions),
+            ("enums", read_enums), ("composites", read_composites), ("domains", read_domains),
             ("sequences", read_sequences), ("extension_members", read_extension_members),
         )}
-        rows = relations.result()
-        relids = [row[0] for row in rows]
-        columns = pool.submit(read_columns, relids)
-        by_table = {name: pool.submit(read, relids) for name, read in (
-            ("indexes", read_indexes), ("constraints", read_constraints), ("triggers", read_triggers),
-            ("policies", read_policies), ("rules", read_rules),
-        )}
-        kinds = pool.submit(read_kinds, [row[0] for row in rows if row[3] == "f"])
-        name, encoding = database.result()
-        columns_of = columns.result()
-        return Catalog(
-            server_version=conn.info.server_version,
-            database=name,
-            encoding=encoding,
-            tables=[Table(*row[:7], columns_of.get(row[0], []), *row[7:]) for row in rows],
-            depends=depends.result(),
-            kinds=kinds.result(),
-            **{key: future.result() for key, future in (rest | by_table).items()},
-        )
+        results = {name: future.result() for name, future in futures.items()}
+    name, encoding = results.pop("database")
+    columns_of = results.pop("columns")
+    return Catalog(
+        server_version=conn.info.server_version,
+        database=name,
+        encoding=encoding,
+        tables=[Table(*row[:7], columns_of.get(row[0], []), *row[7:]) for row in results.pop("relations")],
+        **results,
+    )
 
 
 class _Pool:

@@ -5,20 +5,21 @@ from __future__ import annotations
 import psycopg
 from psycopg.rows import args_row
 
+from .filters import USER_RELATIONS
 from .model import Constraint, Index
 
-CONSTRAINTS = """
+CONSTRAINTS = f"""
 SELECT co.oid, co.conrelid, co.conname, co.contype::text, pg_catalog.pg_get_constraintdef(co.oid),
        co.conislocal, co.convalidated, NULLIF(co.conindid, 0)::int8, NULLIF(co.conparentid, 0)::int8,
        NULLIF(co.confrelid, 0)::int8, (SELECT dsc.description FROM pg_catalog.pg_description dsc WHERE dsc.objoid = co.oid AND dsc.classoid = 'pg_catalog.pg_constraint'::pg_catalog.regclass AND dsc.objsubid = 0)
 FROM pg_catalog.pg_constraint co
-WHERE co.conrelid = ANY(%s) AND co.contype IN ('c', 'f', 'p', 'u', 'x', 'n')
+WHERE co.conrelid IN {USER_RELATIONS} AND co.contype IN ('c', 'f', 'p', 'u', 'x', 'n')
   -- 18: a NOT NULL is part of its column unless it is NOT VALID
   AND (co.contype <> 'n' OR (NOT co.convalidated AND co.conislocal))
 ORDER BY co.conrelid, co.conname
 """
 
-INDEXES = """
+INDEXES = f"""
 SELECT i.indexrelid, i.indrelid, n.nspname, c.relname,
        -- a constraint's index is written by its constraint: not worth deparsing
        CASE WHEN co.oid IS NULL THEN pg_catalog.pg_get_indexdef(i.indexrelid) ELSE '' END,
@@ -33,14 +34,14 @@ JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 -- pg_constraint has no index on conindid: join (hashed), never a subquery per index.
 LEFT JOIN pg_catalog.pg_constraint co ON co.conindid = i.indexrelid AND co.conrelid = i.indrelid
      AND co.contype IN ('p', 'u', 'x')
-WHERE i.indrelid = ANY(%s)
+WHERE i.indrelid IN {USER_RELATIONS}
 ORDER BY n.nspname, c.relname
 """
 
 
-def read_constraints(conn: psycopg.Connection, relids: list[int]) -> list[Constraint]:
-    return conn.cursor(row_factory=args_row(Constraint)).execute(CONSTRAINTS, (relids,)).fetchall()
+def read_constraints(conn: psycopg.Connection) -> list[Constraint]:
+    return conn.cursor(row_factory=args_row(Constraint)).execute(CONSTRAINTS).fetchall()
 
 
-def read_indexes(conn: psycopg.Connection, relids: list[int]) -> list[Index]:
-    return conn.cursor(row_factory=args_row(Index)).execute(INDEXES, (relids,)).fetchall()
+def read_indexes(conn: psycopg.Connection) -> list[Index]:
+    return conn.cursor(row_factory=args_row(Index)).execute(INDEXES).fetchall()

@@ -15,6 +15,16 @@ def not_extension_member(catalog: str, oid_expr: str) -> str:
         f" AND e.objid = {oid_expr} AND e.deptype = 'e')"
     )
 
+
+# The relations a backup may hold, exactly as RELATIONS selects them: the per-table queries
+# (columns, constraints, indexes...) filter on this server-side, so that they need not wait for
+# RELATIONS' answer and all run at once; the snapshot is the same, so the set is too.
+USER_RELATIONS = (
+    "(SELECT c.oid FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+    f" WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND {USER_NAMESPACE}"
+    f" AND {not_extension_member('pg_class', 'c.oid')})"
+)
+
 # Comments are read with a scalar subquery on pg_description (an index probe), never with
 # obj_description()/col_description(): those are SQL functions whose per-row call costs several
 # times more, which on 100,000 objects is seconds.

@@ -11,7 +11,7 @@ import psycopg
 from msgspec import Struct
 from psycopg.rows import args_row
 
-from .filters import not_extension_member
+from .filters import USER_RELATIONS, not_extension_member
 from .typedefs import _proc
 
 
@@ -81,14 +81,14 @@ WHERE {not_extension_member('pg_foreign_server', 'm.srvid')}
 ORDER BY m.srvname, m.usename
 """
 
-FOREIGN_TABLES = """
+FOREIGN_TABLES = f"""
 SELECT f.ftrelid, s.srvname, s.oid::int8, f.ftoptions,
        COALESCE((SELECT pg_catalog.json_object_agg(a.attname, a.attfdwoptions)
                  FROM pg_catalog.pg_attribute a
                  WHERE a.attrelid = f.ftrelid AND a.attnum > 0 AND NOT a.attisdropped
-                   AND a.attfdwoptions IS NOT NULL), '{}')
+                   AND a.attfdwoptions IS NOT NULL), '{{}}')
 FROM pg_catalog.pg_foreign_table f JOIN pg_catalog.pg_foreign_server s ON s.oid = f.ftserver
-WHERE f.ftrelid = ANY(%s)
+WHERE f.ftrelid IN {USER_RELATIONS}
 """
 
 
@@ -104,5 +104,5 @@ def read_user_mappings(conn: psycopg.Connection) -> list[UserMapping]:
     return conn.cursor(row_factory=args_row(UserMapping)).execute(USER_MAPPINGS).fetchall()
 
 
-def read_foreign_tables(conn: psycopg.Connection, relids: list[int]) -> list[ForeignTable]:
-    return conn.cursor(row_factory=args_row(ForeignTable)).execute(FOREIGN_TABLES, (relids,)).fetchall()
+def read_foreign_tables(conn: psycopg.Connection) -> list[ForeignTable]:
+    return conn.cursor(row_factory=args_row(ForeignTable)).execute(FOREIGN_TABLES).fetchall()

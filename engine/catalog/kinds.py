@@ -64,7 +64,7 @@ class Kinds(Struct):
     config_relations: list[ConfigRelation]
 
 
-def read_kinds(conn: psycopg.Connection, foreign_relids: list[int]) -> Kinds:
+def read_kinds(conn: psycopg.Connection) -> Kinds:
     families = read_operator_families(conn)
     classes = read_operator_classes(conn)
     family_oids = sorted({f.oid for f in families} | {c.family_oid for c in classes})
@@ -90,7 +90,7 @@ def read_kinds(conn: psycopg.Connection, foreign_relids: list[int]) -> Kinds:
         wrappers=read_wrappers(conn),
         servers=read_servers(conn),
         user_mappings=read_user_mappings(conn),
-        foreign_tables=read_foreign_tables(conn, foreign_relids),
+        foreign_tables=read_foreign_tables(conn),
         publications=read_publications(conn),
         publication_tables=read_publication_tables(conn),
         publication_schemas=read_publication_schemas(conn),

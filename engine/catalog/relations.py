@@ -5,8 +5,8 @@ from __future__ import annotations
 import psycopg
 from psycopg.rows import args_row
 
-from .filters import USER_NAMESPACE, not_extension_member
-from .model import Column, Sequence, Table
+from .filters import USER_NAMESPACE, USER_RELATIONS, not_extension_member
+from .model import Column, Sequence
 
 RELATIONS = f"""
 SELECT c.oid, n.nspname, c.relname, c.relkind::text, c.reltype::int8, pg_catalog.pg_get_userbyid(c.relowner), c.relpersistence,
@@ -60,7 +60,7 @@ LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation
 LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace
 {notnull_join}
 CROSS JOIN LATERAL (SELECT {notnull}) nnx(nn_name, nn_validated, nn_noinherit, nn_local)
-WHERE a.attrelid = ANY(%s) AND a.attnum > 0 AND NOT a.attisdropped
+WHERE a.attrelid IN {USER_RELATIONS} AND a.attnum > 0 AND NOT a.attisdropped
 ORDER BY a.attrelid, a.attnum
 """
 
@@ -87,9 +87,10 @@ def read_relations(conn: psycopg.Connection) -> list[tuple]:
     return conn.execute(RELATIONS).fetchall()
 
 
-def read_columns(conn: psycopg.Connection, relids: list[int]) -> dict[int, list[Column]]:
+def read_columns(conn: psycopg.Connection) -> dict[int, list[Column]]:
+    """Every column of the relations RELATIONS reads, by relation oid."""
     columns: dict[int, list[Column]] = {}
-    for relid, *fields in conn.execute(_columns_sql(conn.info.server_version), (relids,)).fetchall():
+    for relid, *fields in conn.execute(_columns_sql(conn.info.server_version)).fetchall():
         columns.setdefault(relid, []).append(Column(*fields))
     return columns
 

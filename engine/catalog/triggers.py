@@ -5,6 +5,7 @@ from __future__ import annotations
 import psycopg
 from psycopg.rows import args_row
 
+from .filters import USER_RELATIONS
 from .model import Policy, Trigger
 
 
@@ -23,7 +24,7 @@ SELECT tg.oid, tg.tgrelid, tg.tgname, pg_catalog.pg_get_triggerdef(tg.oid), tg.t
        NULLIF(tg.tgconstraint, 0)::int8, (SELECT dsc.description FROM pg_catalog.pg_description dsc WHERE dsc.objoid = tg.oid AND dsc.classoid = 'pg_catalog.pg_trigger'::pg_catalog.regclass AND dsc.objsubid = 0), p.cloned
 FROM pg_catalog.pg_trigger tg
 CROSS JOIN LATERAL (SELECT {parent} IS NOT NULL) p(cloned)
-WHERE tg.tgrelid = ANY(%s)
+WHERE tg.tgrelid IN {USER_RELATIONS}
   AND CASE WHEN p.cloned THEN tg.tgenabled <> (SELECT pt.tgenabled FROM pg_catalog.pg_trigger pt
                                               WHERE pt.oid = {parent})
            ELSE NOT tg.tgisinternal END
@@ -31,7 +32,7 @@ ORDER BY tg.tgrelid, tg.tgname
 """
 
 
-POLICIES = """
+POLICIES = f"""
 SELECT p.oid, p.polrelid, p.polname, p.polpermissive,
        CASE p.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT' WHEN 'w' THEN 'UPDATE'
                      WHEN 'd' THEN 'DELETE' ELSE 'ALL' END,
@@ -40,15 +41,15 @@ SELECT p.oid, p.polrelid, p.polname, p.polpermissive,
        pg_catalog.pg_get_expr(p.polqual, p.polrelid), pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid),
        (SELECT dsc.description FROM pg_catalog.pg_description dsc WHERE dsc.objoid = p.oid AND dsc.classoid = 'pg_catalog.pg_policy'::pg_catalog.regclass AND dsc.objsubid = 0)
 FROM pg_catalog.pg_policy p
-WHERE p.polrelid = ANY(%s)
+WHERE p.polrelid IN {USER_RELATIONS}
 ORDER BY p.polrelid, p.polname
 """
 
 
-def read_triggers(conn: psycopg.Connection, relids: list[int]) -> list[Trigger]:
+def read_triggers(conn: psycopg.Connection) -> list[Trigger]:
     sql = _triggers_sql(conn.info.server_version)
-    return conn.cursor(row_factory=args_row(Trigger)).execute(sql, (relids,)).fetchall()
+    return conn.cursor(row_factory=args_row(Trigger)).execute(sql).fetchall()
 
 
-def read_policies(conn: psycopg.Connection, relids: list[int]) -> list[Policy]:
-    return conn.cursor(row_factory=args_row(Policy)).execute(POLICIES, (relids,)).fetchall()
+def read_policies(conn: psycopg.Connection) -> list[Policy]:
+    return conn.cursor(row_factory=args_row(Policy)).execute(POLICIES).fetchall()
