@@ -456,12 +456,14 @@ def _dependency_edges(b: _Builder) -> None:
 
 def _refresh_edges(b: _Builder, graph: "_Graph") -> None:
     """A materialized view is refreshed after those it reads from (edges already resolved)."""
+    number = graph.number
     for entry in b.entries.values():
         if entry.kind == "MATERIALIZED VIEW DATA":
-            view_key = entry.key.removesuffix("/refresh")
-            for dep in list(graph.pred[view_key]):
-                if dep + "/refresh" in b.entries:
-                    graph.add_edge(dep + "/refresh", entry.key)
+            view = number[entry.key.removesuffix("/refresh")]
+            for dep in list(graph.pred[view]):
+                refresh = number.get(graph.keys[dep] + "/refresh")
+                if refresh is not None:
+                    graph.add_edge(refresh, number[entry.key])
 
 
 def _fk_order(catalog: Catalog) -> tuple[list[DataTable], list[list[str]]]:
@@ -539,43 +541,75 @@ def drop_entries(entries: list[Entry], if_exists: bool) -> list[Entry]:
 
 
 class _Graph:
-    """Edges dependency -> dependent, each with the catalog identity (`via`) that made it, if any.
+    """Edges dependency -> dependent between entries by number (their place in `keys`), each
+    with the catalog identity (`via`) that made it, if any.
 
-    Plain dicts: networkx's DiGraph costs several times more per edge at 10^5 edges.
+    Lists of ints: at 10^5 entries, a dict per node (or networkx's DiGraph) costs more to build
+    and to free than the sort itself.
     """
 
-    def __init__(self, nodes):
-        self.succ: dict[str, dict[str, str | None]] = {n: {} for n in nodes}
-        self.pred: dict[str, dict[str, str | None]] = {n: {} for n in nodes}
+    def __init__(self, keys: list[str]):
+        self.keys = keys
+        self.number = {key: i for i, key in enumerate(keys)}
+        self.succ: list[list[int]] = [[] for _ in keys]
+        self.pred: list[list[int]] = [[] for _ in keys]
+        self.via: dict[int, str] = {}  # edge code (see _code) -> identity
+        self.codes: set[int] = set()
 
-    def add_edge(self, source: str, target: str, via: str | None = None) -> None:
-        if target not in self.succ[source]:
-            self.succ[source][target] = via
-            self.pred[target][source] = via
+    def _code(self, source: int, target: int) -> int:
+        return source * len(self.keys) + target
 
-    def edges(self):
-        return [(source, target) for source, targets in self.succ.items() for target in targets]
+    def add_edge(self, source: int, target: int, via: str | None = None) -> None:
+        """The first edge between two entries wins, with its `via`; a self-edge is no edge."""
+        code = source * len(self.keys) + target
+        if source != target and code not in self.codes:
+            self.codes.add(code)
+            self.succ[source].append(target)
+            self.pred[target].append(source)
+            if via is not None:
+                self.via[code] = via
+
+    def via_of(self, source: str, target: str) -> str | None:
+        return self.via.get(self._code(self.number[source], self.number[target]))
 
     def find_cycle(self) -> list[tuple[str, str]]:
-        return nx.find_cycle(nx.DiGraph({n: list(t) for n, t in self.succ.items()}))
+        """One cycle, as (dependency, dependent) key pairs."""
+        digraph = nx.DiGraph()
+        digraph.add_edges_from((source, target) for source, targets in enumerate(self.succ) for target in targets)
+        return [(self.keys[a], self.keys[b]) for a, b in nx.find_cycle(digraph)]
 
 
 def _graph(b: _Builder) -> _Graph:
-    graph = _Graph(b.entries)
-    succ, pred = graph.succ, graph.pred
-    for key, entry in b.entries.items():
+    graph = _Graph(list(b.entries))
+    number, succ, pred, codes, via = graph.number, graph.succ, graph.pred, graph.codes, graph.via
+    n = len(graph.keys)
+
+    def add(source: int, target: int, identity: str | None) -> None:  # add_edge, inlined below
+        code = source * n + target
+        if source != target and code not in codes:
+            codes.add(code)
+            succ[source].append(target)
+            pred[target].append(source)
+            if identity is not None:
+                via[code] = identity
+
+    for i, entry in enumerate(b.entries.values()):
         for dep in entry.deps:
-            if dep != key and dep in succ and key not in succ[dep]:
-                succ[dep][key] = None
-                pred[key][dep] = None
-    members, defining = b.catalog.extension_members, b.defining.get
+            j = number.get(dep)
+            if j is not None:
+                add(j, i, None)
+    # Catalog identity -> number of the entry creating it; an extension's member: the extension's.
+    creator = {identity: number[key] for identity, key in b.defining.items()}
+    for member, extension in b.catalog.extension_members.items():
+        if extension in creator:
+            creator[member] = creator[extension]
+        else:
+            creator.pop(member, None)
+    find = creator.get
     for dependent, referenced in b.depends:
-        if members:
-            dependent, referenced = members.get(dependent, dependent), members.get(referenced, referenced)
-        source, target = defining(dependent), defining(referenced)
-        if source and target and source != target and source not in succ[target]:
-            succ[target][source] = dependent  # via: the catalog identity that made the edge
-            pred[source][target] = dependent
+        source, target = find(dependent), find(referenced)
+        if source is not None and target is not None:
+            add(target, source, dependent)  # via: the catalog identity that made the edge
     _refresh_edges(b, graph)
     return graph
 
@@ -584,22 +618,23 @@ def _fix_sections(b: _Builder, graph: _Graph) -> bool:
     """An entry needing one of a later section: split a view (its query moves later, as pg_dump
     does), else pull the needed entry forward. True if the graph changed."""
     rank = {s: i for i, s in enumerate(SECTIONS)}
-    entries = b.entries
-    section_rank = {key: rank[entry.section] for key, entry in entries.items()}
+    entries = [b.entries[key] for key in graph.keys]
+    section_rank = [rank[entry.section] for entry in entries]
     changed = True
     while changed:
         changed = False
-        for dep, dependents in graph.succ.items():
+        for dep, dependents in enumerate(graph.succ):
             if section_rank[dep] == 0:
                 continue  # pre-data is never later than anything
-            for key in dependents:
-                if section_rank[dep] <= section_rank[key]:
+            for node in dependents:
+                if section_rank[dep] <= section_rank[node]:
                     continue
+                key = graph.keys[node]
                 if key in b.view_rules:
                     _split_view(b, key, entries[dep].section)
                     return True
-                entries[dep].section = entries[key].section
-                section_rank[dep] = section_rank[key]
+                entries[dep].section = entries[node].section
+                section_rank[dep] = section_rank[node]
                 changed = True
     return False
 
@@ -611,7 +646,7 @@ def _repair_loop(b: _Builder, graph: _Graph, cycle: list[tuple[str, str]]) -> bo
             _split_view(b, key, b.entries[key].section)
             return True
     for dep, key in cycle:
-        via = graph.succ[dep][key]
+        via = graph.via_of(dep, key)
         if via in b.attrdefs and via not in b.separate:
             _separate_default(b, via)
             return True
@@ -621,53 +656,53 @@ def _repair_loop(b: _Builder, graph: _Graph, cycle: list[tuple[str, str]]) -> bo
     return False
 
 
-def _topological(graph: _Graph, order_of: list[str]) -> list[str] | None:
+def _topological(graph: _Graph, order_of: list[int]) -> list[int] | None:
     """Kahn's algorithm taking the first node in `order_of` among the ready ones; None on a cycle.
 
-    Nodes are numbered by their place in `order_of`, so the heap holds plain ints.
-    networkx's lexicographical_topological_sort does the same, several times slower on 10^5 nodes.
+    The heap holds places in `order_of`, plain ints. networkx's
+    lexicographical_topological_sort does the same, several times slower on 10^5 nodes.
     """
-    number = {node: i for i, node in enumerate(order_of)}
-    children = [[number[child] for child in graph.succ[node]] for node in order_of]
-    indegree = [len(graph.pred[node]) for node in order_of]
-    ready = [i for i, d in enumerate(indegree) if d == 0]
+    place = [0] * len(order_of)
+    for i, node in enumerate(order_of):
+        place[node] = i
+    succ = graph.succ
+    indegree = [len(preds) for preds in graph.pred]
+    ready = [place[node] for node, degree in enumerate(indegree) if degree == 0]
     heapq.heapify(ready)
     order = []
     pop, push = heapq.heappop, heapq.heappush
     while ready:
-        node = pop(ready)
+        node = order_of[pop(ready)]
         order.append(node)
-        for child in children[node]:
+        for child in succ[node]:
             indegree[child] -= 1
             if indegree[child] == 0:
-                push(ready, child)
-    return [order_of[i] for i in order] if len(order) == len(order_of) else None
+                push(ready, place[child])
+    return order if len(order) == len(order_of) else None
 
 
 def _order(b: _Builder, fk_rank: dict[int, int]) -> list[Entry]:
     """Topological order, sections first, with a deterministic tie-break; loops repaired first."""
-    entries = b.entries
     rank = {s: i for i, s in enumerate(SECTIONS)}
 
-    def sort_key(key: str):
-        e = entries[key]
+    def sort_key(e: Entry):
         data_rank = fk_rank.get(e.table_oid, 0) if e.kind == "TABLE DATA" else 0
-        return (rank[e.section], KIND_RANK.get(e.kind, 50), data_rank, e.schema or "", e.name, key)
+        return (rank[e.section], KIND_RANK.get(e.kind, 50), data_rank, e.schema or "", e.name, e.key)
 
     while True:
         graph = _graph(b)
         if _fix_sections(b, graph):
             continue
-        order = _topological(graph, sorted(entries, key=sort_key))
+        entries = list(b.entries.values())  # by number
+        order = _topological(graph, sorted(range(len(entries)), key=lambda i: sort_key(entries[i])))
         if order is not None:
             break
-        else:
-            cycle = graph.find_cycle()
-            if not _repair_loop(b, graph, cycle):
-                names = " -> ".join(f"{entries[a].kind} {entries[a].name}" for a, _ in cycle)
-                raise CatalogError(f"circular dependency between objects that no rule can break: {names}") from None
+        cycle = graph.find_cycle()
+        if not _repair_loop(b, graph, cycle):
+            names = " -> ".join(f"{b.entries[a].kind} {b.entries[a].name}" for a, _ in cycle)
+            raise CatalogError(f"circular dependency between objects that no rule can break: {names}") from None
     _render_tables(b)
-    pred = graph.pred
-    for key in order:  # the TOC records every dependency, for a parallel restore
-        entries[key].deps = list(pred[key])  # insertion order: deterministic
-    return [entries[k] for k in order]
+    keys = graph.keys
+    for node, preds in enumerate(graph.pred):  # the TOC records every dependency, for a parallel restore
+        entries[node].deps = [keys[p] for p in preds]  # in insertion order: deterministic
+    return [entries[node] for node in order]
