@@ -581,23 +581,12 @@ class _Graph:
 
 def _graph(b: _Builder) -> _Graph:
     graph = _Graph(list(b.entries))
-    number, succ, pred, codes, via = graph.number, graph.succ, graph.pred, graph.codes, graph.via
-    n = len(graph.keys)
-
-    def add(source: int, target: int, identity: str | None) -> None:  # add_edge, inlined below
-        code = source * n + target
-        if source != target and code not in codes:
-            codes.add(code)
-            succ[source].append(target)
-            pred[target].append(source)
-            if identity is not None:
-                via[code] = identity
-
+    number, add = graph.number, graph.add_edge
     for i, entry in enumerate(b.entries.values()):
         for dep in entry.deps:
             j = number.get(dep)
             if j is not None:
-                add(j, i, None)
+                add(j, i)
     # Catalog identity -> number of the entry creating it; an extension's member: the extension's.
     creator = {identity: number[key] for identity, key in b.defining.items()}
     for member, extension in b.catalog.extension_members.items():
