@@ -25,6 +25,7 @@ from .artifacts import (
     file_records, qualified_plain, script_name, write_json,
 )
 from .catalog import Catalog, read_catalog
+from .catalog.model import Schema, Sequence, Table
 from .catalog.largeobjects import read_chunks
 from .categories import Categorized, excluded_categories
 from .config import BackupOptions
@@ -110,22 +111,30 @@ class Prepared(msgspec.Struct):
     csv_tables: list[DataTable]  # exported as CSV too, FK order
 
 
-def prepare(options: BackupOptions, lead: Lead, profile: Profile) -> Prepared:
+def prepare(options: BackupOptions, lead: Lead, profile: Profile, lock: bool = True) -> Prepared:
+    """The catalog, read under the lead's snapshot with the chosen tables locked first (`lock`),
+    and the plan cut down to what the options keep."""
+    cats = options.categories
+    excluded = excluded_categories(profile, list(cats.exclude), cats.prod)
+
+    def lock_chosen(tables: list[Table], schemas: list[Schema], sequences: list[Sequence]) -> None:
+        chosen = _choose(options, profile, excluded, tables, [s.name for s in schemas], sequences).chosen
+        lead.lock_tables([(t.schema, t.name) for t in tables
+                          if t.oid not in chosen.excluded_tables and t.relkind in ("r", "p")],
+                         options.lock_wait_timeout)
+
     # Hundreds of thousands of small records, none cyclic: the collector's passes over them
     # would cost more than the work itself.
     gc.disable()
     try:
         # As many catalog readers as data workers follow: the peak of connections is the same.
-        catalog = read_catalog(lead.conn, options.jobs, lead.open_reader)
+        catalog = read_catalog(lead.conn, options.jobs, lead.open_reader, lock_chosen if lock else None)
         plan = build_plan(catalog, include_data=not options.schema_only)
     finally:
         gc.enable()
     gc.freeze()
     schemas = [s.name for s in catalog.schemas]
-    chosen = choose(plan, catalog.tables, schemas, options.selection, catalog.sequences)
-    cats = options.categories
-    excluded = excluded_categories(profile, list(cats.exclude), cats.prod)
-    categorized = categories.apply(profile, catalog.tables, schemas, chosen, excluded)
+    categorized = _choose(options, profile, excluded, catalog.tables, schemas, catalog.sequences)
     chosen = categorized.chosen
     everything = not options.selection.tables and not options.selection.schemas
     entries = keep_entries(plan.entries, chosen, options.sections, options.no_owner, options.no_privileges,
@@ -147,14 +156,21 @@ def prepare(options: BackupOptions, lead: Lead, profile: Profile) -> Prepared:
     return Prepared(catalog, plan, profile, categorized, entries, data_tables, csv_tables)
 
 
+def _choose(options: BackupOptions, profile: Profile, excluded: dict[str, str], tables: list[Table],
+            schemas: list[str], sequences: list[Sequence]) -> Categorized:
+    """What -n/-t/-T/... and the excluded categories leave in and out."""
+    chosen = choose(tables, schemas, options.selection, sequences)
+    return categories.apply(profile, tables, schemas, chosen, excluded)
+
+
 def _backup_into(work: Path, stamp: str, options: BackupOptions, lead: Lead, started: float, log,
                  profile: Profile) -> BackupResult:
     prep = prepare(options, lead, profile)
-    catalog, chosen = prep.catalog, prep.categorized.chosen
-    locked = [(t.schema, t.name) for t in catalog.tables
-              if t.oid not in chosen.excluded_tables and t.relkind in ("r", "p")]
-    locked += [(c.schema, c.name) for c in catalog.kinds.config_relations if c.relkind == "r"]
-    lead.lock_tables(locked, options.lock_wait_timeout)
+    catalog = prep.catalog
+    # The chosen tables were locked before their details were read; extensions' configuration
+    # tables (whose rows only are backed up) are known only now.
+    lead.lock_tables([(c.schema, c.name) for c in catalog.kinds.config_relations if c.relkind == "r"],
+                     options.lock_wait_timeout)
     log(f"backing up {catalog.database}: {len(prep.entries)} entries, {len(prep.data_tables)} tables with data, "
         f"{len(prep.csv_tables)} exported as CSV")
     for line in prep.categorized.dangling:
@@ -238,7 +254,7 @@ def dry_run(options: BackupOptions) -> Prepared:
     profile = load_profile(options.categories.profile)
     lead = Lead(options.conninfo)
     try:
-        return prepare(options, lead, profile)
+        return prepare(options, lead, profile, lock=False)
     finally:
         gc.unfreeze()
         lead.close()

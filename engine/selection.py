@@ -14,7 +14,7 @@ from msgspec import Struct
 
 from .config import Selection
 from .errors import UsageError
-from .plan import Entry, Plan
+from .plan import Entry
 
 
 def _compile(pattern: str) -> list[str]:
@@ -91,7 +91,7 @@ class Chosen(Struct):
     warnings: list[str]
 
 
-def choose(plan: Plan, tables, schemas: list[str], selection: Selection, sequences=()) -> Chosen:
+def choose(tables, schemas: list[str], selection: Selection, sequences=()) -> Chosen:
     """Apply -n/-N/-t/-T/--exclude-table-data as pg_dump does.
 
     -t selects relations of every kind (sequences included) and nothing else; -n/-N then have

@@ -34,9 +34,13 @@ class Lead:
         self.snapshot = self.conn.execute("SELECT pg_catalog.pg_export_snapshot()").fetchone()[0]
 
     def open_reader(self) -> psycopg.Connection:
-        """Another connection that sees exactly what the lead sees (for reading the catalog)."""
+        """Another connection that sees exactly what the lead sees (for reading the catalog).
+
+        It gives up on any lock it would wait for (LockNotAvailable): see catalog.pool.
+        """
         conn = connect(self.conninfo, autocommit=True)
         join_snapshot(conn, self.snapshot)
+        conn.execute("SET lock_timeout = '100ms'")
         return conn
 
     @property
@@ -49,6 +53,8 @@ class Lead:
         One statement per table costs the server a parse and plan each (a third of a schema-only
         backup of 10,000 tables); a server error still names the table it failed on.
         """
+        if not tables:
+            return
         if lock_wait_timeout:
             try:
                 self.conn.execute(sql.SQL("SET lock_timeout = {}").format(sql.Literal(lock_wait_timeout)))

@@ -5,20 +5,18 @@ Version differences between PostgreSQL 12 and 18 live in these modules and nowhe
 
 from __future__ import annotations
 
-import queue
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 
 import psycopg
 from msgspec import Struct
 
-from ..errors import EngineError
 from .constraints import read_constraints, read_indexes
 from .depends import read_depends, read_extension_members
 from .functions import read_functions
+from .pool import ReaderPool
 from .kinds import Kinds, read_kinds
 from .model import (
-    CompositeType, Constraint, Dependency, Domain, EnumType, Extension, Function, Index, Policy,
+    Column, CompositeType, Constraint, Dependency, Domain, EnumType, Extension, Function, Index, Policy,
     Rule, Schema, Sequence, Table, Trigger,
 )
 from .relations import read_columns, read_relations, read_sequences
@@ -57,23 +55,31 @@ FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database()
 
 
 def read_catalog(conn: psycopg.Connection, readers: int = 0,
-                 open_reader: Callable[[], psycopg.Connection] | None = None) -> Catalog:
+                 open_reader: Callable[[], psycopg.Connection] | None = None,
+                 lock: Callable[[list[Table], list[Schema], list[Sequence]], None] | None = None) -> Catalog:
     """Everything dumpable in the connected database, as seen by the connection's snapshot.
 
     With `readers` and `open_reader` (a connection in the same snapshot), the queries run on
-    that many more connections, heaviest first: the server works on several while
-    Python turns the rows already read into records. A reader that cannot connect is skipped.
+    that many more connections, heaviest first: the server works on several while Python
+    turns the rows already read into records. A reader that cannot connect is skipped.
+
+    `lock(tables, schemas, sequences)` runs on `conn` once those are read (the tables without
+    their columns yet) and before anything else, as pg_dump locks its tables before reading
+    their parts: pg_get_indexdef() and the other deparsing functions read the current catalog,
+    not the snapshot, so a table altered meanwhile would be written half old, half new.
     """
-    with _Pool(conn, readers, open_reader) as pool:
+    relations, schemas, sequences = read_relations(conn), read_schemas(conn), read_sequences(conn)
+    if lock is not None:
+        lock([_table(row, []) for row in relations], schemas, sequences)
+    with ReaderPool(conn, readers, open_reader) as pool:
         # All at once: the per-table queries filter on USER_RELATIONS, not on RELATIONS' answer.
         futures = {name: pool.submit(read) for name, read in (
             ("columns", read_columns), ("indexes", read_indexes), ("depends", read_depends),
-            ("constraints", read_constraints), ("relations", read_relations),
-            ("database", lambda c: c.execute(DATABASE).fetchone()), ("kinds", read_kinds),
-            ("functions", read_functions), ("triggers", read_triggers), ("policies", read_policies),
-            ("rules", read_rules), ("schemas", read_schemas), ("extensions", read_extensions),
+            ("constraints", read_constraints), ("database", lambda c: c.execute(DATABASE).fetchone()),
+            ("kinds", read_kinds), ("functions", read_functions), ("triggers", read_triggers),
+            ("policies", read_policies), ("rules", read_rules), ("extensions", read_extensions),
             ("enums", read_enums), ("composites", read_composites), ("domains", read_domains),
-            ("sequences", read_sequences), ("extension_members", read_extension_members),
+            ("extension_members", read_extension_members),
         )}
         results = {name: future.result() for name, future in futures.items()}
     name, encoding = results.pop("database")
@@ -82,48 +88,13 @@ def read_catalog(conn: psycopg.Connection, readers: int = 0,
         server_version=conn.info.server_version,
         database=name,
         encoding=encoding,
-        tables=[Table(*row[:7], columns_of.get(row[0], []), *row[7:]) for row in results.pop("relations")],
+        schemas=schemas,
+        sequences=sequences,
+        tables=[_table(row, columns_of.get(row[0], [])) for row in relations],
         **results,
     )
 
 
-class _Pool:
-    """Runs readers on whichever connection of the snapshot is free; more are opened on demand."""
-
-    def __init__(self, conn: psycopg.Connection, readers: int,
-                 open_reader: Callable[[], psycopg.Connection] | None):
-        self.free: queue.SimpleQueue[psycopg.Connection | None] = queue.SimpleQueue()
-        self.free.put(conn)
-        readers = readers if open_reader else 0
-        for _ in range(readers):
-            self.free.put(None)  # a slot whose connection is opened by the first task that takes it
-        self.open_reader = open_reader
-        self.opened: list[psycopg.Connection] = []
-        self.executor = ThreadPoolExecutor(1 + readers, thread_name_prefix="catalog")
-
-    def submit(self, read: Callable, *args) -> Future:
-        return self.executor.submit(self._run, read, args)
-
-    def _run(self, read: Callable, args: tuple):
-        while True:
-            conn = self.free.get()
-            if conn is not None:
-                break
-            try:
-                conn = self.open_reader()
-            except (psycopg.Error, EngineError):
-                continue  # e.g. too many connections: the work goes to those already open
-            self.opened.append(conn)
-            break
-        try:
-            return read(conn, *args)
-        finally:
-            self.free.put(conn)
-
-    def __enter__(self) -> "_Pool":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.executor.shutdown(wait=True, cancel_futures=True)
-        for conn in self.opened:
-            conn.close()
+def _table(row: tuple, columns: list[Column]) -> Table:
+    """A row of RELATIONS holds a Table's fields but its columns, which come after the 7th."""
+    return Table(*row[:7], columns, *row[7:])

@@ -83,7 +83,7 @@ ORDER BY n.nspname, c.relname
 
 
 def read_relations(conn: psycopg.Connection) -> list[tuple]:
-    """Rows of RELATIONS: a Table's fields but its columns (`read_columns`), which come after the 7th."""
+    """Rows of RELATIONS: a Table's fields but its columns (`read_columns`)."""
     return conn.execute(RELATIONS).fetchall()
 
 

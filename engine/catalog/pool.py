@@ -1,0 +1,86 @@
+"""Catalog queries spread over several connections that share the lead's snapshot."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+
+import psycopg
+
+from ..errors import EngineError
+
+
+class ReaderPool:
+    """Runs each read on whichever connection is free: the lead, or a reader opened on demand.
+
+    A reader never waits for a lock. The lead holds ACCESS SHARE on the tables being backed up;
+    a session that then asks for ACCESS EXCLUSIVE on one of them queues behind the lead, and a
+    reader's own lock request (some deparsing functions lock the relation) would queue behind
+    that one, forever: the lead does not end its transaction while it waits for the reader.
+    So readers run with a short lock_timeout (`open_reader`'s job), and a read whose reader
+    timed out is read again on the lead, which already holds the lock and is never made to
+    queue. That reader is closed: its transaction is aborted.
+    """
+
+    def __init__(self, lead: psycopg.Connection, readers: int,
+                 open_reader: Callable[[], psycopg.Connection] | None):
+        self.lead = lead
+        readers = readers if open_reader else 0
+        # None: a reader slot whose connection the first read that takes it opens.
+        self.free: list[psycopg.Connection | None] = [None] * readers + [lead]
+        self.cond = threading.Condition()
+        self.open_reader = open_reader
+        self.opened: list[psycopg.Connection] = []
+        self.executor = ThreadPoolExecutor(1 + readers, thread_name_prefix="catalog")
+
+    def submit(self, read: Callable[[psycopg.Connection], object]) -> Future:
+        return self.executor.submit(self._run, read)
+
+    def _run(self, read: Callable[[psycopg.Connection], object]):
+        conn = self._take()
+        try:
+            return read(conn)
+        except psycopg.Error as exc:
+            if conn is self.lead:
+                raise
+            conn.close()  # its transaction is aborted; the other connections go on
+            conn = None
+            if not isinstance(exc, psycopg.errors.LockNotAvailable):
+                raise
+        finally:
+            if conn is not None:
+                self._give(conn)
+        conn = self._take(lead=True)
+        try:
+            return read(conn)
+        finally:
+            self._give(conn)
+
+    def _take(self, lead: bool = False) -> psycopg.Connection:
+        while True:
+            with self.cond:
+                while not (self.lead in self.free if lead else self.free):
+                    self.cond.wait()
+                conn = self.free.pop(self.free.index(self.lead) if lead else -1)
+            if conn is not None:
+                return conn
+            try:
+                conn = self.open_reader()
+            except (psycopg.Error, EngineError):
+                continue  # e.g. too many connections: the work goes to those already open
+            self.opened.append(conn)
+            return conn
+
+    def _give(self, conn: psycopg.Connection) -> None:
+        with self.cond:
+            self.free.append(conn)
+            self.cond.notify_all()
+
+    def __enter__(self) -> "ReaderPool":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.executor.shutdown(wait=True, cancel_futures=True)
+        for conn in self.opened:
+            conn.close()
