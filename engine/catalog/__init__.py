@@ -68,11 +68,11 @@ def read_catalog(conn: psycopg.Connection, readers: int = 0,
     their parts: pg_get_indexdef() and the other deparsing functions read the current catalog,
     not the snapshot, so a table altered meanwhile would be written half old, half new.
     """
-    relations, schemas, sequences = read_relations(conn), read_schemas(conn), read_sequences(conn)
-    if lock is not None:
-        lock([_table(row, []) for row in relations], schemas, sequences)
     with ReaderPool(conn, readers, open_reader) as pool:
-        # All at once: the per-table queries filter on USER_RELATIONS, not on RELATIONS' answer.
+        relations, schemas, sequences = read_relations(conn), read_schemas(conn), read_sequences(conn)
+        if lock is not None:
+            lock([_table(row, []) for row in relations], schemas, sequences)
+        # Heaviest first. The per-table queries filter on USER_RELATIONS, server-side.
         futures = {name: pool.submit(read) for name, read in (
             ("columns", read_columns), ("indexes", read_indexes), ("depends", read_depends),
             ("constraints", read_constraints), ("database", lambda c: c.execute(DATABASE).fetchone()),

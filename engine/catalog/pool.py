@@ -27,15 +27,24 @@ class ReaderPool:
                  open_reader: Callable[[], psycopg.Connection] | None):
         self.lead = lead
         readers = readers if open_reader else 0
-        # None: a reader slot whose connection the first read that takes it opens.
-        self.free: list[psycopg.Connection | None] = [None] * readers + [lead]
+        self.free: list[psycopg.Connection] = [lead]
         self.cond = threading.Condition()
         self.open_reader = open_reader
         self.opened: list[psycopg.Connection] = []
         self.executor = ThreadPoolExecutor(1 + readers, thread_name_prefix="catalog")
+        for _ in range(readers):  # connecting takes round trips: done while the caller reads on
+            self.executor.submit(self._connect)
 
     def submit(self, read: Callable[[psycopg.Connection], object]) -> Future:
         return self.executor.submit(self._run, read)
+
+    def _connect(self) -> None:
+        try:
+            conn = self.open_reader()
+        except (psycopg.Error, EngineError):
+            return  # e.g. too many connections: the work goes to those already open
+        self.opened.append(conn)
+        self._give(conn)
 
     def _run(self, read: Callable[[psycopg.Connection], object]):
         conn = self._take()
@@ -58,19 +67,10 @@ class ReaderPool:
             self._give(conn)
 
     def _take(self, lead: bool = False) -> psycopg.Connection:
-        while True:
-            with self.cond:
-                while not (self.lead in self.free if lead else self.free):
-                    self.cond.wait()
-                conn = self.free.pop(self.free.index(self.lead) if lead else -1)
-            if conn is not None:
-                return conn
-            try:
-                conn = self.open_reader()
-            except (psycopg.Error, EngineError):
-                continue  # e.g. too many connections: the work goes to those already open
-            self.opened.append(conn)
-            return conn
+        with self.cond:
+            while not (self.lead in self.free if lead else self.free):
+                self.cond.wait()
+            return self.free.pop(self.free.index(self.lead) if lead else -1)
 
     def _give(self, conn: psycopg.Connection) -> None:
         with self.cond:
