@@ -4,3 +4,19 @@ CREATE TABLE rel.nn_child () INHERITS (rel.nn_parent);
 CREATE TABLE rel.nn_nv (z int);
 ALTER TABLE rel.nn_nv ADD CONSTRAINT z_nn NOT NULL z NOT VALID;
 CREATE TABLE rel.unenforced (a int, CONSTRAINT a_chk CHECK (a > 0) NOT ENFORCED);
+-- temporal keys: WITHOUT OVERLAPS and PERIOD (btree_gist gives the scalar part a GiST operator class)
+CREATE EXTENSION btree_gist WITH SCHEMA rel;
+CREATE TABLE rel.room (id int, valid_at daterange, name text,
+    CONSTRAINT room_pk PRIMARY KEY (id, valid_at WITHOUT OVERLAPS),
+    CONSTRAINT room_name UNIQUE (name, valid_at WITHOUT OVERLAPS));
+CREATE TABLE rel.stay (room int, valid_at daterange,
+    CONSTRAINT stay_room FOREIGN KEY (room, PERIOD valid_at) REFERENCES rel.room (id, PERIOD valid_at),
+    CONSTRAINT stay_room_ne FOREIGN KEY (room, PERIOD valid_at) REFERENCES rel.room (id, PERIOD valid_at) NOT ENFORCED);
+-- a NOT ENFORCED foreign key whose rows violate it, on a plain and a partitioned table
+CREATE TABLE rel.fk_ne (id int PRIMARY KEY, up int, CONSTRAINT up_fk FOREIGN KEY (up) REFERENCES rel.fk_ne (id) NOT ENFORCED);
+CREATE TABLE rel.fk_ne_part (k int, r int REFERENCES rel.refs (id) NOT ENFORCED) PARTITION BY LIST (k);
+CREATE TABLE rel.fk_ne_part_1 PARTITION OF rel.fk_ne_part FOR VALUES IN (1);
+INSERT INTO rel.room VALUES (1, '[2025-01-01,2025-07-01)', 'a'), (1, '[2025-07-01,2026-01-01)', 'a');
+INSERT INTO rel.stay VALUES (1, '[2025-03-01,2025-09-01)');
+INSERT INTO rel.fk_ne VALUES (1, 99);
+INSERT INTO rel.fk_ne_part VALUES (1, 99);
