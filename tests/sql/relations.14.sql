@@ -7,3 +7,5 @@ ALTER TABLE rel.dc ALTER COLUMN id SET DEFAULT rel.dc_next();
 CREATE FUNCTION rel.dc_ok(v int) RETURNS boolean LANGUAGE sql BEGIN ATOMIC SELECT v >= (SELECT count(*) FROM rel.dc) - 100; END;
 ALTER TABLE rel.dc ADD CONSTRAINT dc_x_ok CHECK (rel.dc_ok(x));
 INSERT INTO rel.dc (x) VALUES (1);
+-- BRIN operator classes with parameters (14+)
+CREATE INDEX docs_brin ON rel.docs USING brin (id int4_minmax_multi_ops (values_per_range = 16), body text_bloom_ops (false_positive_rate = 0.05));
