@@ -168,8 +168,13 @@ def keep_entries(entries: list[Entry], chosen: Chosen, sections: tuple[str, ...]
     return kept
 
 
+# Objects outside schemas whose entries name a schema or a table: an extension (and its
+# configuration tables' data), a publication's tables and schemas. -n/-t leave them out.
+_OUTSIDE_SCHEMAS = ("pg_extension:", "pg_publication_rel:", "pg_publication_namespace:")
+
+
 def _selected(entry: Entry, chosen: Chosen, everything: bool) -> bool:
-    if entry.key.startswith("pg_extension:"):  # the extension, and its configuration tables' data
+    if entry.key.startswith(_OUTSIDE_SCHEMAS):
         return everything
     if entry.table_oid is not None:
         if entry.table_oid in chosen.excluded_tables:

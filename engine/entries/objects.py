@@ -19,9 +19,11 @@ def register(b, include_data: bool) -> None:
         table = b.tables.get(stat.table_oid)
         if table is None:
             continue
+        # A statistics object belongs to its schema, not to its table: -n/-t select it by its
+        # schema, as pg_dump does; it still goes with its table if the table is left out (deps).
         add_object(b, f"pg_statistic_ext:{stat.oid}", "STATISTICS", "post-data", stat.schema, stat.name,
                    ddl_stats.create_statistics(stat), owner=stat.owner, target=qualified(stat.schema, stat.name),
-                   comment=stat.comment, deps=[f"pg_class:{table.oid}"], table_oid=table.oid, drop=True)
+                   comment=stat.comment, deps=[f"pg_class:{table.oid}"], drop=True)
     # Large objects are data, as pg_dump treats them: absent from a schema-only backup, whole
     # (created, owned, granted, commented, filled) in a data-only one.
     for lo in kinds.large_objects if include_data else ():
