@@ -177,7 +177,7 @@ class Sequence(Struct, frozen=True):
     identity: bool
     last_value: int | None
     is_called: bool
-    persistence: str
+    persistence: str | None  # p logged, u unlogged (15+); None before 15, where every sequence is logged
     acl: list[str] | None
     comment: str | None
 

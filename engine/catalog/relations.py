@@ -70,7 +70,9 @@ SELECT c.oid, n.nspname, c.relname, pg_catalog.pg_get_userbyid(c.relowner),
        pg_catalog.format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcache,
        s.seqcycle, d.refobjid::int8, a.attname, COALESCE(d.deptype = 'i', false),
        pg_catalog.pg_sequence_last_value(c.oid), pg_catalog.pg_sequence_last_value(c.oid) IS NOT NULL,
-       c.relpersistence, c.relacl::text[], (SELECT dsc.description FROM pg_catalog.pg_description dsc WHERE dsc.objoid = c.oid AND dsc.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND dsc.objsubid = 0)
+       -- before 15 every sequence is logged, an unlogged table's identity sequence too: no persistence
+       CASE WHEN pg_catalog.current_setting('server_version_num')::int >= 150000 THEN c.relpersistence::text END,
+       c.relacl::text[], (SELECT dsc.description FROM pg_catalog.pg_description dsc WHERE dsc.objoid = c.oid AND dsc.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND dsc.objsubid = 0)
 FROM pg_catalog.pg_sequence s
 JOIN pg_catalog.pg_class c ON c.oid = s.seqrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace

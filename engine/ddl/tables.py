@@ -14,12 +14,17 @@ def table_name(table: Table) -> str:
     return qualified(table.schema, table.name)
 
 
-def identity_clause(column: Column, sequence: Sequence | None) -> str:
+def identity_clause(column: Column, sequence: Sequence | None, table_persistence: str = "p") -> str:
     kind = "ALWAYS" if column.identity == "a" else "BY DEFAULT"
     if sequence is None:
         return f" GENERATED {kind} AS IDENTITY"
+    # 15+: the sequence takes its table's persistence unless told otherwise (ALTER SEQUENCE SET
+    # [UN]LOGGED since), so only a difference is written, as pg_dump does.
+    persistence = ""
+    if sequence.persistence is not None and sequence.persistence != table_persistence:
+        persistence = " UNLOGGED" if sequence.persistence == "u" else " LOGGED"
     options = (
-        f"SEQUENCE NAME {qualified(sequence.schema, sequence.name)} START WITH {sequence.start}"
+        f"SEQUENCE NAME {qualified(sequence.schema, sequence.name)}{persistence} START WITH {sequence.start}"
         f" INCREMENT BY {sequence.increment} MINVALUE {sequence.minimum} MAXVALUE {sequence.maximum}"
         f" CACHE {sequence.cache}{' CYCLE' if sequence.cycle else ''}"
     )
@@ -40,7 +45,7 @@ def column_definition(table: Table, column: Column, identity: Sequence | None, i
     elif column.default is not None and inline_default:
         sql += f" DEFAULT {column.default}"
     if column.identity and not table.partition_bound:
-        sql += identity_clause(column, identity)  # a partition's identity is its parent's (17+)
+        sql += identity_clause(column, identity, table.persistence)  # a partition's identity is its parent's (17+)
     sql += not_null_clause(table, column)
     return sql
 
