@@ -253,10 +253,14 @@ CREATE PUBLICATION kinds_schema FOR TABLES IN SCHEMA kinds_pubschema;
 """),
     (16, """
 CREATE COLLATION kinds.c_coll2 (provider = libc, locale = 'C', deterministic = true);
+DO $$ BEGIN
+    CREATE COLLATION kinds.icu_rules (provider = icu, locale = 'und', rules = '&a < g');
+EXCEPTION WHEN feature_not_supported THEN NULL; END $$;
 """),
     (17, """
 CREATE DOMAIN kinds.nn AS int CONSTRAINT nn_named NOT NULL;
 CREATE COLLATION kinds.builtin_c (provider = builtin, locale = 'C');
+CREATE EVENT TRIGGER kinds_login ON login EXECUTE FUNCTION kinds.on_ddl();
 """),
     (18, """
 CREATE TABLE kinds.gen_t (a int, b int GENERATED ALWAYS AS (a * 2) STORED);

@@ -20,3 +20,16 @@ INSERT INTO rel.room VALUES (1, '[2025-01-01,2025-07-01)', 'a'), (1, '[2025-07-0
 INSERT INTO rel.stay VALUES (1, '[2025-03-01,2025-09-01)');
 INSERT INTO rel.fk_ne VALUES (1, 99);
 INSERT INTO rel.fk_ne_part VALUES (1, 99);
+-- NOT VALID foreign keys on partitioned tables (18), over rows that violate it
+CREATE TABLE rel.nv_part (k int, r int) PARTITION BY LIST (k);
+CREATE TABLE rel.nv_part_1 PARTITION OF rel.nv_part FOR VALUES IN (1);
+INSERT INTO rel.nv_part VALUES (1, 98);
+ALTER TABLE rel.nv_part ADD CONSTRAINT nv_part_r_fk FOREIGN KEY (r) REFERENCES rel.refs (id) NOT VALID;
+-- NOT ENFORCED CHECK and virtual generated columns reaching partitions and children
+CREATE TABLE rel.ne_part (k int, v int GENERATED ALWAYS AS (k * 3) VIRTUAL, CONSTRAINT ne_k CHECK (k > 5) NOT ENFORCED) PARTITION BY LIST (k);
+CREATE TABLE rel.ne_part_1 PARTITION OF rel.ne_part FOR VALUES IN (1);
+INSERT INTO rel.ne_part VALUES (1);
+CREATE TABLE rel.virt_child (d int) INHERITS (rel.virt);
+-- an exclusion constraint on a partitioned table (17+; 17 cannot attach the partition's index)
+CREATE TABLE rel.pexcl (r int4range, during tsrange, EXCLUDE USING gist (r WITH =, during WITH &&)) PARTITION BY LIST (r);
+CREATE TABLE rel.pexcl_1 PARTITION OF rel.pexcl FOR VALUES IN ('[1,2)');
