@@ -33,3 +33,9 @@ CREATE TABLE rel.virt_child (d int) INHERITS (rel.virt);
 -- an exclusion constraint on a partitioned table (17+; 17 cannot attach the partition's index)
 CREATE TABLE rel.pexcl (r int4range, during tsrange, EXCLUDE USING gist (r WITH =, during WITH &&)) PARTITION BY LIST (r);
 CREATE TABLE rel.pexcl_1 PARTITION OF rel.pexcl FOR VALUES IN ('[1,2)');
+-- temporal keys on partitioned tables; NOT NULL and CHECK on virtual generated columns
+CREATE TABLE rel.room_part (id int, valid_at daterange, PRIMARY KEY (id, valid_at WITHOUT OVERLAPS)) PARTITION BY LIST (id);
+CREATE TABLE rel.room_part_1 PARTITION OF rel.room_part FOR VALUES IN (1);
+CREATE TABLE rel.stay_part (id int, valid_at daterange, FOREIGN KEY (id, PERIOD valid_at) REFERENCES rel.room_part (id, PERIOD valid_at)) PARTITION BY LIST (id);
+CREATE TABLE rel.stay_part_1 PARTITION OF rel.stay_part FOR VALUES IN (1);
+CREATE TABLE rel.virt_nn (a int, b int GENERATED ALWAYS AS (a + 1) VIRTUAL NOT NULL, c int GENERATED ALWAYS AS (a * 2) VIRTUAL CONSTRAINT c_pos CHECK (c > 0));
