@@ -120,10 +120,16 @@ def test_schema_pattern_and_exclusions(shop, target, tmp_path, bindir):
     assert query(target, "SELECT count(*) FROM audit.log") == [(0,)]
 
 
-def test_schema_pattern_writes_what_pg_dump_n_writes(server, server_version, make_db, tmp_path, bindir):
-    """-n shop: nothing of another schema or outside schemas, even where it names a shop table.
+@pytest.mark.parametrize("flag, pattern, selection, statistics", [
+    ("-n", "shop", Selection(schemas=("shop",)), [("customers_here",)]),
+    ("-t", "shop.customers", Selection(tables=("shop.customers",)), []),  # -t: relations only
+], ids=["n", "t"])
+def test_selection_writes_what_pg_dump_writes(flag, pattern, selection, statistics, server, server_version,
+                                              make_db, tmp_path, bindir):
+    """-n/-t: nothing of another schema or outside schemas, even where it names a selected table
+    (COMMENT ON SCHEMA public, a statistics object of another schema, publication memberships).
 
-    Restored side by side with `pg_dump -n shop`'s own script, the two targets must be the same.
+    Restored side by side with pg_dump's own script for the same pattern, the targets must be the same.
     """
     source = build_database(server, "options")
     execute(source, """
@@ -141,17 +147,20 @@ def test_schema_pattern_writes_what_pg_dump_n_writes(server, server_version, mak
     if server_version >= 150000:
         execute(source, "SET client_min_messages = error; CREATE PUBLICATION shop_schema_pub FOR TABLES IN SCHEMA shop")
     ours, theirs = make_db("ours"), make_db("theirs")
-    result = backup(source, tmp_path, selection=Selection(schemas=("shop",)))
+    if flag == "-t":  # neither script creates the table's schema
+        execute(ours, "CREATE SCHEMA shop")
+        execute(theirs, "CREATE SCHEMA shop")
+    result = backup(source, tmp_path, selection=selection)
     psql_restore(bindir, result.directory / "backup.sql.gz", ours)
     script = tmp_path / "pg_dump.sql"
-    dumped = run_tool(bindir, "pg_dump", ["-n", "shop", "-d", source])
+    dumped = run_tool(bindir, "pg_dump", [flag, pattern, "-d", source])
     assert dumped.returncode == 0, dumped.stderr.decode()
     # pg_dump 18 sets transaction_timeout (17+) whatever the server: older targets reject it.
     script.write_bytes(dumped.stdout.replace(b"SET transaction_timeout = 0;\n", b""))
     psql_restore(bindir, script, theirs)
     assert schema_dump(bindir, ours) == schema_dump(bindir, theirs)
     assert table_checksums(ours) == table_checksums(theirs)
-    assert query(ours, "SELECT stxname FROM pg_statistic_ext ORDER BY 1") == [("customers_here",)]
+    assert query(ours, "SELECT stxname FROM pg_statistic_ext ORDER BY 1") == statistics
 
 
 @pytest.mark.parametrize("args, message", [
