@@ -50,17 +50,18 @@ def column_definition(table: Table, column: Column, identity: Sequence | None, i
     return sql
 
 
+def _not_null_name(table: Table, column: Column) -> str:
+    """' CONSTRAINT name' for an 18 NOT NULL whose name is not the default one, else ''."""
+    if column.notnull_name and column.notnull_name != f"{table.name}_{column.name}_not_null":
+        return f" CONSTRAINT {ident(column.notnull_name)}"
+    return ""
+
+
 def not_null_clause(table: Table, column: Column) -> str:
     """NOT NULL as CREATE TABLE says it; on 18 with its name unless it is the default one."""
     if not column.notnull or not column.notnull_validated:
         return ""  # NOT VALID (18) ones are added after the data, like a NOT VALID CHECK
-    sql = ""
-    if column.notnull_name and column.notnull_name != f"{table.name}_{column.name}_not_null":
-        sql += f" CONSTRAINT {ident(column.notnull_name)}"
-    sql += " NOT NULL"
-    if column.notnull_noinherit:
-        sql += " NO INHERIT"
-    return sql
+    return _not_null_name(table, column) + " NOT NULL" + (" NO INHERIT" if column.notnull_noinherit else "")
 
 
 def printed_columns(table: Table, parents: list[Table]) -> list[Column]:
@@ -116,8 +117,14 @@ def inherited_not_null(table: Table, parents: list[Table], printed: list[Column]
             continue
         # Before 18 a NOT NULL is a column flag: inherited if a parent has it. On 18 it is a
         # constraint that knows whether it was also declared locally.
-        if (col.notnull_local if col.notnull_name is not None else col.name not in parent_notnull):
+        if not (col.notnull_local if col.notnull_name is not None else col.name not in parent_notnull):
+            continue
+        named = _not_null_name(table, col)
+        if not named and not col.notnull_noinherit:
             out.append(f"ALTER TABLE ONLY {table_name(table)} ALTER COLUMN {ident(col.name)} SET NOT NULL;\n")
+        else:  # 18: a name or NO INHERIT of its own (as a parent's made NO INHERIT leaves its children)
+            out.append(f"ALTER TABLE ONLY {table_name(table)} ADD{named} NOT NULL {ident(col.name)}"
+                       f"{' NO INHERIT' if col.notnull_noinherit else ''};\n")
     return "".join(out)
 
 

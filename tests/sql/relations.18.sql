@@ -39,3 +39,11 @@ CREATE TABLE rel.room_part_1 PARTITION OF rel.room_part FOR VALUES IN (1);
 CREATE TABLE rel.stay_part (id int, valid_at daterange, FOREIGN KEY (id, PERIOD valid_at) REFERENCES rel.room_part (id, PERIOD valid_at)) PARTITION BY LIST (id);
 CREATE TABLE rel.stay_part_1 PARTITION OF rel.stay_part FOR VALUES IN (1);
 CREATE TABLE rel.virt_nn (a int, b int GENERATED ALWAYS AS (a + 1) VIRTUAL NOT NULL, c int GENERATED ALWAYS AS (a * 2) VIRTUAL CONSTRAINT c_pos CHECK (c > 0));
+-- NOT NULL constraints of children whose columns are inherited: a parent's made NO INHERIT later
+-- (its children keep theirs, now local), named or NO INHERIT ones of their own, local and inherited
+CREATE TABLE rel.nn_p2 (y int CONSTRAINT y_nn NOT NULL, z int, w int, x int CONSTRAINT p2_x NOT NULL);
+CREATE TABLE rel.nn_c2 () INHERITS (rel.nn_p2);
+ALTER TABLE rel.nn_p2 ALTER CONSTRAINT y_nn NO INHERIT;
+ALTER TABLE ONLY rel.nn_c2 ADD CONSTRAINT z_local NOT NULL z;
+ALTER TABLE ONLY rel.nn_c2 ADD CONSTRAINT w_local NOT NULL w NO INHERIT;
+ALTER TABLE ONLY rel.nn_c2 ALTER COLUMN x SET NOT NULL;
