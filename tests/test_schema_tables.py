@@ -7,13 +7,14 @@ once, restored with psql and with `pgbackup restore`, and both targets must give
 
 from __future__ import annotations
 
+import psycopg
 import pytest
 
 from engine.errors import CatalogError
 from engine.restore import RestoreOptions, run_restore
 
 from .fix_fixtures import build_database
-from .fix_server import execute
+from .fix_server import execute, query
 from .fix_tools import backup, psql_restore, schema_dump, table_checksums
 
 
@@ -53,6 +54,18 @@ def test_clean_if_exists_restores_over_itself(relations, target, tmp_path, bindi
     psql_restore(bindir, result.directory / "backup.sql.gz", target)
     psql_restore(bindir, result.directory / "backup.sql.gz", target)
     _same(relations, target, bindir)
+
+
+def test_invalid_index_is_left_out(source, target, tmp_path, bindir):
+    """As pg_dump: an index a failed CREATE INDEX CONCURRENTLY left invalid is not written (a
+    unique one would fail the restore over the rows that made it fail)."""
+    execute(source, "CREATE SCHEMA s; CREATE TABLE s.d (a int); INSERT INTO s.d VALUES (1), (1)")
+    with pytest.raises(psycopg.errors.UniqueViolation):
+        execute(source, "CREATE UNIQUE INDEX CONCURRENTLY d_unique ON s.d (a)")
+    assert query(source, "SELECT indisvalid FROM pg_index WHERE indexrelid = 's.d_unique'::regclass") == [(False,)]
+    result = backup(source, tmp_path)
+    psql_restore(bindir, result.directory / "backup.sql.gz", target)
+    _same(source, target, bindir)
 
 
 @pytest.mark.pg(">= 14")

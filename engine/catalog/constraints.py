@@ -35,6 +35,9 @@ JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_constraint co ON co.conindid = i.indexrelid AND co.conrelid = i.indrelid
      AND co.contype IN ('p', 'u', 'x')
 WHERE i.indrelid IN {USER_RELATIONS}
+  -- as pg_dump: not an index a failed CREATE INDEX CONCURRENTLY left behind (invalid, or not
+  -- even ready); a partitioned one ('I') is invalid only until every partition has its index
+  AND (i.indisvalid OR c.relkind = 'I') AND i.indisready
 ORDER BY n.nspname, c.relname
 """
 
