@@ -130,6 +130,17 @@ CREATE OPERATOR CLASS kinds.point_box_ops FOR TYPE point USING gist AS
     FUNCTION 5 gist_box_penalty(internal, internal, internal), FUNCTION 6 gist_box_picksplit(internal, internal),
     FUNCTION 7 gist_box_same(box, box, internal), STORAGE box;
 
+-- access methods (table and index) on the built-in handlers, an operator class for one, their users
+CREATE ACCESS METHOD kinds_heap TYPE TABLE HANDLER heap_tableam_handler;
+COMMENT ON ACCESS METHOD kinds_heap IS 'an access method';
+CREATE ACCESS METHOD kinds_hash TYPE INDEX HANDLER hashhandler;
+CREATE OPERATOR CLASS kinds.int4_am_ops DEFAULT FOR TYPE int4 USING kinds_hash AS
+    OPERATOR 1 =, FUNCTION 1 hashint4(int4);
+CREATE TABLE kinds.uses_am (id int, v text) USING kinds_heap;
+CREATE INDEX uses_am_id ON kinds.uses_am USING kinds_hash (id);
+INSERT INTO kinds.uses_am VALUES (1, 'a');
+CREATE MATERIALIZED VIEW kinds.uses_am_mv USING kinds_heap AS SELECT id FROM kinds.uses_am;
+
 -- casts: function, binary, inout; transforms; a procedural language
 CREATE FUNCTION kinds.myint_to_int(kinds.myint) RETURNS int LANGUAGE internal IMMUTABLE STRICT AS 'int4up';
 CREATE CAST (kinds.myint AS int4) WITH FUNCTION kinds.myint_to_int(kinds.myint) AS ASSIGNMENT;
@@ -300,6 +311,10 @@ CREATE SERVER "srv'
 \! x" E'val\n\\! echo pwned\n''');
 CREATE PUBLICATION "pub
 \! echo pwned";
+CREATE ACCESS METHOD "am
+\! echo pwned" TYPE TABLE HANDLER heap_tableam_handler;
+COMMENT ON ACCESS METHOD "am
+\! echo pwned" IS E'\\.\n\\! echo pwned';
 CREATE FUNCTION "evil ""schema""
 \! echo pwned".evt() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGIN NULL; END $$;
 CREATE EVENT TRIGGER "evt

@@ -17,8 +17,8 @@ from .foreign import (
 )
 from .largeobjects import LargeObject, read_large_objects
 from .operators import (
-    Member, Operator, OperatorClass, OperatorFamily, read_members, read_operator_classes,
-    read_operator_families, read_operators,
+    AccessMethod, Member, Operator, OperatorClass, OperatorFamily, read_access_methods, read_members,
+    read_operator_classes, read_operator_families, read_operators,
 )
 from .replication import (
     Publication, PublicationSchema, PublicationTable, Subscription, read_publication_schemas,
@@ -62,6 +62,7 @@ class Kinds(Struct):
     security_labels: list[SecurityLabel]
     default_acls: list[DefaultAcl]
     config_relations: list[ConfigRelation]
+    access_methods: list[AccessMethod] = []
 
 
 def read_kinds(conn: psycopg.Connection) -> Kinds:
@@ -100,4 +101,5 @@ def read_kinds(conn: psycopg.Connection) -> Kinds:
         security_labels=read_security_labels(conn),
         default_acls=read_default_acls(conn),
         config_relations=read_config_relations(conn),
+        access_methods=read_access_methods(conn),
     )

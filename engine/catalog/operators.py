@@ -1,4 +1,4 @@
-"""Operators, operator families and operator classes, with their members.
+"""Access methods, operators, operator families and operator classes, with their members.
 
 A member (pg_amop / pg_amproc row) belongs to the operator class whose CREATE made it when
 pg_depend ties it to that class; otherwise it is a "loose" member of the family, added by
@@ -13,6 +13,16 @@ from psycopg.rows import args_row
 
 from .filters import USER_NAMESPACE, not_extension_member
 from .typedefs import _proc
+
+
+class AccessMethod(Struct, frozen=True):
+    """CREATE ACCESS METHOD: a name for a handler function; no schema, owner or privileges."""
+
+    oid: int
+    name: str
+    type: str  # amtype: t table, i index
+    handler: str  # regproc text: qualified unless in pg_catalog
+    comment: str | None
 
 
 class Operator(Struct, frozen=True):
@@ -68,6 +78,15 @@ class Member(Struct, frozen=True):
     reference: str  # the operator (qualified name) or the function (regprocedure)
     sort_family: str | None
 
+
+# Built-in methods (below FirstNormalObjectId) come with every database; an extension's with it.
+ACCESS_METHODS = f"""
+SELECT a.oid, a.amname, a.amtype::text, {_proc('a.amhandler')},
+       pg_catalog.obj_description(a.oid, 'pg_am')
+FROM pg_catalog.pg_am a
+WHERE a.oid >= 16384 AND {not_extension_member('pg_am', 'a.oid')}
+ORDER BY a.amname
+"""
 
 OPERATORS = f"""
 SELECT o.oid, n.nspname, o.oprname, pg_catalog.pg_get_userbyid(o.oprowner),
@@ -139,6 +158,10 @@ FROM pg_catalog.pg_amproc ap
 WHERE ap.amprocfamily = ANY(%(families)s)
 ORDER BY 1, 3, 5, 6, 7
 """
+
+
+def read_access_methods(conn: psycopg.Connection) -> list[AccessMethod]:
+    return conn.cursor(row_factory=args_row(AccessMethod)).execute(ACCESS_METHODS).fetchall()
 
 
 def read_operators(conn: psycopg.Connection) -> list[Operator]:

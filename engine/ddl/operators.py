@@ -1,9 +1,17 @@
-"""CREATE OPERATOR, CREATE OPERATOR FAMILY / CLASS, and ALTER OPERATOR FAMILY ... ADD for loose members."""
+"""CREATE ACCESS METHOD, CREATE OPERATOR, CREATE OPERATOR FAMILY / CLASS, and ALTER OPERATOR FAMILY ... ADD
+for loose members."""
 
 from __future__ import annotations
 
-from ..catalog.operators import Member, Operator, OperatorClass, OperatorFamily
+from ..catalog.operators import AccessMethod, Member, Operator, OperatorClass, OperatorFamily
 from .quoting import ident, qualified
+
+
+AM_TYPE = {"t": "TABLE", "i": "INDEX"}
+
+
+def create_access_method(am: AccessMethod) -> str:
+    return f"CREATE ACCESS METHOD {ident(am.name)} TYPE {AM_TYPE[am.type]} HANDLER {am.handler};\n"
 
 
 def operator_name(op: Operator) -> str:

@@ -1,4 +1,4 @@
-"""Aggregates, operators, operator families and classes, casts, transforms and languages."""
+"""Access methods, aggregates, operators, operator families and classes, casts, transforms and languages."""
 
 from __future__ import annotations
 
@@ -9,6 +9,9 @@ from .base import add_object
 
 def register(b) -> None:
     kinds = b.catalog.kinds
+    for am in kinds.access_methods:  # outside schemas, like a cast: left out under -n/-t
+        add_object(b, f"pg_am:{am.oid}", "ACCESS METHOD", "pre-data", None, am.name, ddl_ops.create_access_method(am),
+                   target=ident(am.name), comment=am.comment, drop=True)
     for agg in kinds.aggregates:
         add_object(b, f"pg_proc:{agg.oid}", "AGGREGATE", "pre-data", agg.schema, f"{agg.name}({agg.identity_args})",
                    ddl_agg.create_aggregate(agg), owner=agg.owner, target=ddl_agg.signature(agg), acl=agg.acl,
