@@ -35,6 +35,7 @@ class CompositeAttribute(Struct, frozen=True):
     name: str
     type: str
     collation: str | None
+    comment: str | None = None  # COMMENT ON COLUMN type.attribute
 
 
 class CompositeType(Struct, frozen=True):

@@ -21,7 +21,8 @@ WHERE t.typtype = 'e' AND {_TYPE_FILTER}
 COMPOSITE_ATTRIBUTES = """
 SELECT a.attrelid, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod),
        CASE WHEN a.attcollation <> at.typcollation
-            THEN pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(co.collname) END
+            THEN pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(co.collname) END,
+       (SELECT dsc.description FROM pg_catalog.pg_description dsc WHERE dsc.objoid = a.attrelid AND dsc.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND dsc.objsubid = a.attnum)
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_type at ON at.oid = a.atttypid
 LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation
@@ -68,8 +69,8 @@ def read_enums(conn: psycopg.Connection) -> list[EnumType]:
 def read_composites(conn: psycopg.Connection) -> list[CompositeType]:
     rows = conn.execute(COMPOSITE_TYPES).fetchall()
     attributes: dict[int, list[CompositeAttribute]] = {}
-    for relid, name, type_, collation in conn.execute(COMPOSITE_ATTRIBUTES, ([r[4] for r in rows],)):
-        attributes.setdefault(relid, []).append(CompositeAttribute(name, type_, collation))
+    for relid, *fields in conn.execute(COMPOSITE_ATTRIBUTES, ([r[4] for r in rows],)):
+        attributes.setdefault(relid, []).append(CompositeAttribute(*fields))
     return [
         CompositeType(oid, schema, name, owner, attributes.get(relid, []), acl, comment)
         for oid, schema, name, owner, relid, acl, comment in rows

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..catalog.model import CompositeType, Domain, EnumType, Extension, Function, Schema
+from .common import comment_on
 from .quoting import ident, literal, qualified
 
 
@@ -24,7 +25,10 @@ def create_composite(comp: CompositeType) -> str:
         f"    {ident(a.name)} {a.type}" + (f" COLLATE {a.collation}" if a.collation else "")
         for a in comp.attributes
     )
-    return f"CREATE TYPE {qualified(comp.schema, comp.name)} AS (\n{attrs}\n);\n"
+    name = qualified(comp.schema, comp.name)
+    # Its attributes' comments have no entry of their own: they are written with the type.
+    comments = "".join(comment_on("COLUMN", f"{name}.{ident(a.name)}", a.comment) for a in comp.attributes)
+    return f"CREATE TYPE {name} AS (\n{attrs}\n);\n{comments}"
 
 
 def create_domain(domain: Domain) -> str:
