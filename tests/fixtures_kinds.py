@@ -267,11 +267,15 @@ CREATE COLLATION kinds.c_coll2 (provider = libc, locale = 'C', deterministic = t
 DO $$ BEGIN
     CREATE COLLATION kinds.icu_rules (provider = icu, locale = 'und', rules = '&a < g');
 EXCEPTION WHEN feature_not_supported THEN NULL; END $$;
+CREATE SUBSCRIPTION kinds_sub16 CONNECTION 'host=example.invalid' PUBLICATION p1 WITH (connect = false,
+    origin = none, password_required = false, run_as_owner = true, disable_on_error = true, two_phase = true);
 """),
     (17, """
 CREATE DOMAIN kinds.nn AS int CONSTRAINT nn_named NOT NULL;
 CREATE COLLATION kinds.builtin_c (provider = builtin, locale = 'C');
 CREATE EVENT TRIGGER kinds_login ON login EXECUTE FUNCTION kinds.on_ddl();
+CREATE SUBSCRIPTION kinds_sub17 CONNECTION 'host=example.invalid' PUBLICATION p1
+    WITH (connect = false, failover = true, streaming = parallel);
 """),
     (18, """
 CREATE TABLE kinds.gen_t (a int, b int GENERATED ALWAYS AS (a * 2) STORED);
