@@ -276,10 +276,12 @@ CREATE COLLATION kinds.builtin_c (provider = builtin, locale = 'C');
 CREATE EVENT TRIGGER kinds_login ON login EXECUTE FUNCTION kinds.on_ddl();
 CREATE SUBSCRIPTION kinds_sub17 CONNECTION 'host=example.invalid' PUBLICATION p1
     WITH (connect = false, failover = true, streaming = parallel);
+ALTER DEFAULT PRIVILEGES FOR ROLE kinds_owner IN SCHEMA kinds GRANT MAINTAIN ON TABLES TO kinds_reader;
 """),
     (18, """
 CREATE TABLE kinds.gen_t (a int, b int GENERATED ALWAYS AS (a * 2) STORED);
 CREATE PUBLICATION kinds_gen FOR TABLE kinds.gen_t WITH (publish_generated_columns = stored);
+ALTER DEFAULT PRIVILEGES FOR ROLE kinds_owner GRANT SELECT, UPDATE ON LARGE OBJECTS TO kinds_reader;
 """),
 ]
 
