@@ -168,14 +168,17 @@ def keep_entries(entries: list[Entry], chosen: Chosen, sections: tuple[str, ...]
     return kept
 
 
-# Objects outside schemas whose entries name a schema or a table: an extension (and its
-# configuration tables' data), a publication's tables and schemas. -n/-t leave them out.
-_OUTSIDE_SCHEMAS = ("pg_extension:", "pg_publication_rel:", "pg_publication_namespace:")
+# A publication's tables and schemas: parts of an object outside schemas, so left out under
+# -n/-t with it, as pg_dump does; otherwise kept only with their table or schema (pg_dump
+# writes them even then, and its restore fails on the missing table or schema).
+_PUBLICATION_MEMBERS = ("pg_publication_rel:", "pg_publication_namespace:")
 
 
 def _selected(entry: Entry, chosen: Chosen, everything: bool) -> bool:
-    if entry.key.startswith(_OUTSIDE_SCHEMAS):
+    if entry.key.startswith("pg_extension:"):  # the extension, and its configuration tables' data
         return everything
+    if entry.key.startswith(_PUBLICATION_MEMBERS) and not everything:
+        return False
     if entry.table_oid is not None:
         if entry.table_oid in chosen.excluded_tables:
             return False

@@ -163,6 +163,25 @@ def test_selection_writes_what_pg_dump_writes(flag, pattern, selection, statisti
     assert query(ours, "SELECT stxname FROM pg_statistic_ext ORDER BY 1") == statistics
 
 
+def test_exclude_schema_leaves_out_its_publication_memberships(shop, server_version, target, tmp_path, bindir):
+    """-N shop: the publications stay, without shop's tables and schema (pg_dump writes those
+    memberships too, and its script then fails on the missing schema)."""
+    execute(shop, "SET client_min_messages = error;"
+                  " CREATE PUBLICATION excl_pub FOR TABLE shop.customers, audit.log")
+    schema_member = server_version >= 150000
+    if schema_member:
+        execute(shop, "SET client_min_messages = error; CREATE PUBLICATION excl_schema_pub FOR TABLES IN SCHEMA shop")
+    try:
+        result = backup(shop, tmp_path, selection=Selection(exclude_schemas=("shop",)))
+        psql_restore(bindir, result.directory / "backup.sql.gz", target)
+    finally:
+        execute(shop, "DROP PUBLICATION excl_pub" + (", excl_schema_pub" if schema_member else ""))
+    assert query(target, "SELECT pubname FROM pg_publication ORDER BY 1") == (
+        [("excl_pub",), ("excl_schema_pub",)] if schema_member else [("excl_pub",)])
+    assert query(target, "SELECT pubname, schemaname, tablename FROM pg_publication_tables") == [
+        ("excl_pub", "audit", "log")]
+
+
 @pytest.mark.parametrize("args, message", [
     (["--if-exists"], "--if-exists requires --clean"),
     (["--clean", "--data-only"], "--clean and --data-only"),
