@@ -82,7 +82,8 @@ class Member(Struct, frozen=True):
 # Built-in methods (below FirstNormalObjectId) come with every database; an extension's with it.
 ACCESS_METHODS = f"""
 SELECT a.oid, a.amname, a.amtype::text, {_proc('a.amhandler')},
-       pg_catalog.obj_description(a.oid, 'pg_am')
+       (SELECT dsc.description FROM pg_catalog.pg_description dsc WHERE dsc.objoid = a.oid
+        AND dsc.classoid = 'pg_catalog.pg_am'::pg_catalog.regclass AND dsc.objsubid = 0)
 FROM pg_catalog.pg_am a
 WHERE a.oid >= 16384 AND {not_extension_member('pg_am', 'a.oid')}
 ORDER BY a.amname
