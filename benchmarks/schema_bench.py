@@ -2,10 +2,11 @@
 
 Builds a database of N tables (default 10,000), each with a primary key, a NOT NULL column with
 a default, a secondary index, a foreign key to the previous table, a comment and a grant; then
-times, in alternating rounds, `pgbackup backup --schema-only` (in-process: snapshot, catalog
-queries, plan, DDL, script and manifest) and `pg_dump --schema-only -f /dev/null` from the
-PostgreSQL 18 wheel, on the same throwaway PostgreSQL 18 server. Prints each run, the medians
-and the ratio (ours / pg_dump; below 1 means faster).
+times, in alternating rounds, `pgbackup backup --schema-only` in-process (snapshot, catalog
+queries, plan, DDL, script, manifest and the backup's own verification; again with --no-verify),
+the same as a new `python -m engine` process (start-up and imports included), and
+`pg_dump --schema-only -f /dev/null` from the PostgreSQL 18 wheel, on the same throwaway
+PostgreSQL 18 server. Prints each run, the medians and the ratios to pg_dump (below 1: faster).
 
     .venv/bin/python benchmarks/schema_bench.py [--tables 10000] [--rounds 5]
 """
@@ -60,12 +61,24 @@ def build(conninfo: str, tables: int) -> None:
         conn.execute("ANALYZE")
 
 
-def time_pgbackup(conninfo: str, out: Path) -> float:
+def time_pgbackup(conninfo: str, out: Path, verify: bool = True) -> float:
+    """In-process: the backup itself, without Python's start-up and imports."""
     started = time.perf_counter()
-    result = run_backup(BackupOptions(conninfo=conninfo, output_dir=str(out), schema_only=True),
+    result = run_backup(BackupOptions(conninfo=conninfo, output_dir=str(out), schema_only=True, verify=verify),
                         log=lambda message: None)
     elapsed = time.perf_counter() - started
     shutil.rmtree(result.directory)
+    return elapsed
+
+
+def time_cli(conninfo: str, out: Path) -> float:
+    """`pgbackup backup --schema-only` as a user runs it: a new Python process, imports included."""
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "engine", "backup", "--schema-only", "-d", conninfo, "-o", str(out)],
+                   check=True, capture_output=True, cwd=Path(__file__).resolve().parent.parent)
+    elapsed = time.perf_counter() - started
+    for child in out.iterdir():
+        shutil.rmtree(child)
     return elapsed
 
 
@@ -90,19 +103,23 @@ def main() -> int:
         started = time.perf_counter()
         build(conninfo, args.tables)
         print(f"built {args.tables} tables (pk, index, fk, comment, grant) in {time.perf_counter() - started:.1f}s")
-        ours, theirs = [], []
+        runs = {"pgbackup": [], "pgbackup --no-verify": [], "pgbackup CLI": [], "pg_dump": []}
         with tempfile.TemporaryDirectory() as tmp:
             time_pgbackup(conninfo, Path(tmp))  # warm the catalog caches for both
+            commands = [("pgbackup", lambda: time_pgbackup(conninfo, Path(tmp))),
+                        ("pgbackup --no-verify", lambda: time_pgbackup(conninfo, Path(tmp), verify=False)),
+                        ("pgbackup CLI", lambda: time_cli(conninfo, Path(tmp) / "cli")),
+                        ("pg_dump", lambda: time_pg_dump(conninfo))]
             for i in range(args.rounds):
-                # Alternate which goes first, so that neither always runs on a warmer server.
-                runs = [("pgbackup", lambda: time_pgbackup(conninfo, Path(tmp)), ours),
-                        ("pg_dump", lambda: time_pg_dump(conninfo), theirs)]
-                for name, run, into in runs if i % 2 == 0 else reversed(runs):
-                    into.append(run())
-                    print(f"round {i + 1}: {name:8s} {into[-1]:.2f}s", flush=True)
-    a, b = statistics.median(ours), statistics.median(theirs)
-    print(f"median over {args.rounds} rounds: pgbackup {a:.2f}s, pg_dump --schema-only {b:.2f}s, "
-          f"ratio {a / b:.2f} (pgbackup / pg_dump)")
+                # Alternate the order, so that none always runs on a warmer server.
+                for name, run in commands if i % 2 == 0 else reversed(commands):
+                    runs[name].append(run())
+                    print(f"round {i + 1}: {name:22s} {runs[name][-1]:.2f}s", flush=True)
+    anchor = statistics.median(runs["pg_dump"])
+    print(f"median over {args.rounds} rounds (ratio: time / pg_dump --schema-only's; below 1 is faster)")
+    for name, times in runs.items():
+        median = statistics.median(times)
+        print(f"  {name:22s} {median:6.2f}s  ({min(times):.2f}-{max(times):.2f})  ratio {median / anchor:.2f}")
     return 0
 
 
