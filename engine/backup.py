@@ -34,7 +34,7 @@ from .errors import BackupError, UsageError
 from .plan import DataTable, Entry, Plan, build_plan, drop_entries
 from .profile import Profile, load as load_profile
 from .restore_scripts import write_restore_scripts
-from .script import TOC_FORMAT, TOC_NAME, Part, ScriptWriter, Toc, write_toc
+from .script import TOC_FORMAT, TOC_NAME, Part, ScriptWriter, Toc, WrittenToc, write_toc
 from .selection import Matcher, choose, keep_entries
 from .snapshot import Lead
 from .stream import CopyTask, RunStats, part_path, run_tasks, split_ranges
@@ -73,10 +73,10 @@ def run_backup(options: BackupOptions, log=None) -> BackupResult:
     lead = None
     try:
         lead = Lead(options.conninfo)
-        result = _backup_into(work, stamp, options, lead, started, log, profile)
+        result, toc = _backup_into(work, stamp, options, lead, started, log, profile)
         lead.close()
         if options.verify:
-            report = verify_backup(work)
+            report = verify_backup(work, toc)
             if not report.ok:
                 raise BackupError(f"the backup failed its own verification, so it was not kept: {report.defects[0]}")
         if final.exists():
@@ -164,7 +164,7 @@ def _choose(options: BackupOptions, profile: Profile, excluded: dict[str, str], 
 
 
 def _backup_into(work: Path, stamp: str, options: BackupOptions, lead: Lead, started: float, log,
-                 profile: Profile) -> BackupResult:
+                 profile: Profile) -> tuple[BackupResult, WrittenToc]:
     prep = prepare(options, lead, profile)
     catalog = prep.catalog
     # The chosen tables were locked before their details were read; extensions' configuration
@@ -220,7 +220,7 @@ def _backup_into(work: Path, stamp: str, options: BackupOptions, lead: Lead, sta
             writer.sql(entry, entry.sql)
     items = writer.end()
     shutil.rmtree(parts_dir)
-    write_toc(work / TOC_NAME, Toc(TOC_FORMAT, options.compression, name, catalog.encoding, items))
+    toc = write_toc(work / TOC_NAME, Toc(TOC_FORMAT, options.compression, name, catalog.encoding, items))
     write_json(work / ROW_COUNTS_NAME, row_counts)
     csv_files = [CsvFile(csv_names[t.oid], qualified_plain(t.schema, t.name), t.schema, t.name, list(t.columns),
                          csv_rows[t.oid]) for t in prep.csv_tables]
@@ -239,7 +239,7 @@ def _backup_into(work: Path, stamp: str, options: BackupOptions, lead: Lead, sta
     metadata.files = file_records(work, exclude={METADATA_NAME})
     write_json(work / METADATA_NAME, metadata)
     gc.unfreeze()
-    return BackupResult(work, metadata, row_counts, finished - started, stats.worker_peak_rss_kb)
+    return BackupResult(work, metadata, row_counts, finished - started, stats.worker_peak_rss_kb), toc
 
 
 def _write_large_object(writer: ScriptWriter, entry: Entry, lead: Lead) -> None:

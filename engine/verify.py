@@ -13,7 +13,7 @@ from psycopg import sql
 from . import codecs
 from .artifacts import CSV_DIR, METADATA_NAME, ROW_COUNTS_NAME, Metadata, read_metadata, sha256_file
 from .config import connect
-from .script import Toc, python_encoding, read_toc, read_unit_range
+from .script import Toc, WrittenToc, python_encoding, read_toc, read_unit_range
 
 
 def count_rows(conninfo: str, tables: list[str]) -> dict[str, int]:
@@ -58,8 +58,10 @@ class BackupReport(msgspec.Struct):
         return not self.defects
 
 
-def verify_backup(directory: Path) -> BackupReport:
-    """Everything a backup claims, checked: each finding says what held or what did not."""
+def verify_backup(directory: Path, written: WrittenToc | None = None) -> BackupReport:
+    """Everything a backup claims, checked: each finding says what held or what did not.
+
+    `written`: the TOC the backup being verified has just written (see `read_toc`)."""
     report = BackupReport(str(directory), [])
     say = lambda ok, what: report.findings.append(Finding(ok, what))  # noqa: E731
     try:
@@ -71,7 +73,7 @@ def verify_backup(directory: Path) -> BackupReport:
     say(True, f"{METADATA_NAME}: version {metadata.version}, backup {metadata.timestamp} of {metadata.database}")
     _check_files(directory, metadata, say)
     row_counts = _load(directory / ROW_COUNTS_NAME, lambda p: msgspec.json.decode(p.read_bytes(), type=dict[str, int]), say)
-    toc = _load(directory / metadata.toc, read_toc, say)
+    toc = _load(directory / metadata.toc, lambda p: read_toc(p, written), say)
     if toc is not None:
         _check_script(directory, metadata, toc, row_counts, say)
     if row_counts is not None:

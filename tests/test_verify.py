@@ -95,3 +95,18 @@ def test_list_newest_first_with_flags_and_status(sample, tmp_path, capsys):
     code, stdout, _ = run_cli(["list", "-o", str(out), "--no-verify"], capsys)
     assert code == 0 and "not verified" in stdout
     json.loads((first / "metadata.json").read_text())
+
+
+def test_written_toc_is_taken_only_if_the_file_holds_its_bytes(backup_dir):
+    """A backup verifies itself with the TOC it has just written, but only while the file on
+    disk holds exactly those bytes: a changed file is read (and judged) as it is."""
+    from engine.script import TOC_NAME, WrittenToc, read_toc
+
+    path = backup_dir / TOC_NAME
+    toc = read_toc(path)
+    written = WrittenToc(toc, path.read_bytes())
+    assert read_toc(path, written) is toc
+    path.write_bytes(path.read_bytes().replace(b'"offset":0,', b'"offset":1,', 1))
+    changed = read_toc(path, written)
+    assert changed is not toc and changed.items[0].offset == 1
+    assert not verify_backup(backup_dir, written).ok
