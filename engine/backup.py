@@ -116,25 +116,28 @@ def prepare(options: BackupOptions, lead: Lead, profile: Profile, lock: bool = T
     and the plan cut down to what the options keep."""
     cats = options.categories
     excluded = excluded_categories(profile, list(cats.exclude), cats.prod)
+    chosen_from: list[Categorized] = []
 
-    def lock_chosen(tables: list[Table], schemas: list[Schema], sequences: list[Sequence]) -> None:
-        chosen = _choose(options, profile, excluded, tables, [s.name for s in schemas], sequences).chosen
-        lead.lock_tables([(t.schema, t.name) for t in tables
-                          if t.oid not in chosen.excluded_tables and t.relkind in ("r", "p")],
-                         options.lock_wait_timeout)
+    def choose_and_lock(tables: list[Table], schemas: list[Schema], sequences: list[Sequence]) -> None:
+        # What is in and out depends on names only: decided before the tables' parts are read.
+        categorized = _choose(options, profile, excluded, tables, [s.name for s in schemas], sequences)
+        chosen_from.append(categorized)
+        if lock:
+            out = categorized.chosen.excluded_tables
+            lead.lock_tables([(t.schema, t.name) for t in tables if t.oid not in out and t.relkind in ("r", "p")],
+                             options.lock_wait_timeout)
 
     # Hundreds of thousands of small records, none cyclic: the collector's passes over them
     # would cost more than the work itself.
     gc.disable()
     try:
         # As many catalog readers as data workers follow: the peak of connections is the same.
-        catalog = read_catalog(lead.conn, options.jobs, lead.open_reader, lock_chosen if lock else None)
+        catalog = read_catalog(lead.conn, options.jobs, lead.open_reader, choose_and_lock)
         plan = build_plan(catalog, include_data=not options.schema_only)
     finally:
         gc.enable()
     gc.freeze()
-    schemas = [s.name for s in catalog.schemas]
-    categorized = _choose(options, profile, excluded, catalog.tables, schemas, catalog.sequences)
+    [categorized] = chosen_from
     chosen = categorized.chosen
     everything = not options.selection.tables and not options.selection.schemas
     entries = keep_entries(plan.entries, chosen, options.sections, options.no_owner, options.no_privileges,

@@ -56,22 +56,24 @@ FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database()
 
 def read_catalog(conn: psycopg.Connection, readers: int = 0,
                  open_reader: Callable[[], psycopg.Connection] | None = None,
-                 lock: Callable[[list[Table], list[Schema], list[Sequence]], None] | None = None) -> Catalog:
+                 before_parts: Callable[[list[Table], list[Schema], list[Sequence]], None] | None = None,
+                 ) -> Catalog:
     """Everything dumpable in the connected database, as seen by the connection's snapshot.
 
     With `readers` and `open_reader` (a connection in the same snapshot), the queries run on
     that many more connections, heaviest first: the server works on several while Python
     turns the rows already read into records. A reader that cannot connect is skipped.
 
-    `lock(tables, schemas, sequences)` runs on `conn` once those are read (the tables without
-    their columns yet) and before anything else, as pg_dump locks its tables before reading
-    their parts: pg_get_indexdef() and the other deparsing functions read the current catalog,
-    not the snapshot, so a table altered meanwhile would be written half old, half new.
+    `before_parts(tables, schemas, sequences)` runs on `conn` once those are read (the tables
+    without their columns yet) and before anything else: the caller locks there the tables it
+    backs up, as pg_dump locks its tables before reading their parts. pg_get_indexdef() and the
+    other deparsing functions read the current catalog, not the snapshot: a table altered
+    meanwhile would be written half old, half new.
     """
     with ReaderPool(conn, readers, open_reader) as pool:
         relations, schemas, sequences = read_relations(conn), read_schemas(conn), read_sequences(conn)
-        if lock is not None:
-            lock([_table(row, []) for row in relations], schemas, sequences)
+        if before_parts is not None:
+            before_parts([_table(row, []) for row in relations], schemas, sequences)
         # Heaviest first. The per-table queries filter on USER_RELATIONS, server-side.
         futures = {name: pool.submit(read) for name, read in (
             ("columns", read_columns), ("indexes", read_indexes), ("depends", read_depends),
