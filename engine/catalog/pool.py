@@ -12,7 +12,8 @@ from ..errors import EngineError
 
 
 class ReaderPool:
-    """Runs each read on whichever connection is free: the lead, or a reader opened on demand.
+    """Runs each read on whichever connection is free: the lead, or one of `readers` more,
+    connected (in the background) as the pool starts; one that cannot connect is done without.
 
     A reader never waits for a lock. The lead holds ACCESS SHARE on the tables being backed up;
     a session that then asks for ACCESS EXCLUSIVE on one of them queues behind the lead, and a
