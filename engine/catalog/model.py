@@ -130,6 +130,9 @@ class Table(Struct, frozen=True):
     size_bytes: int
     acl: list[str] | None
     comment: str | None
+    # pg_class.reltablespace by name: '' the database's default, None a relation without storage
+    # of its own to place (view, foreign table), as pg_dump's getTables() records it.
+    tablespace: str | None = None
 
 
 class Constraint(Struct, frozen=True):
@@ -159,6 +162,7 @@ class Index(Struct, frozen=True):
     replident: bool = False  # REPLICA IDENTITY USING INDEX
     reloptions: list[str] | None = None
     stattargets: list[str] = []  # 'attnum target' for index columns with a statistics target
+    tablespace: str = ""  # pg_class.reltablespace by name; '' the database's default
 
 
 class Sequence(Struct, frozen=True):

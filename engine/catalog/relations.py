@@ -20,11 +20,14 @@ SELECT c.oid, n.nspname, c.relname, c.relkind::text, c.reltype::int8, pg_catalog
        c.relreplident::text, c.relrowsecurity, c.relforcerowsecurity,
        CASE WHEN c.reloftype <> 0 THEN pg_catalog.format_type(c.reloftype, NULL) END,
        c.relpages::int8, c.relpages::int8 * pg_catalog.current_setting('block_size')::int8,
-       c.relacl::text[], (SELECT dsc.description FROM pg_catalog.pg_description dsc WHERE dsc.objoid = c.oid AND dsc.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND dsc.objsubid = 0)
+       c.relacl::text[], (SELECT dsc.description FROM pg_catalog.pg_description dsc WHERE dsc.objoid = c.oid AND dsc.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND dsc.objsubid = 0),
+       -- reltablespace 0 is the database's default ('')
+       CASE WHEN c.relkind IN ('r', 'p', 'm') THEN COALESCE(ts.spcname, '') END
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam
 LEFT JOIN pg_catalog.pg_class tc ON tc.oid = c.reltoastrelid
+LEFT JOIN pg_catalog.pg_tablespace ts ON ts.oid = c.reltablespace
 WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND {USER_NAMESPACE}
   AND {not_extension_member('pg_class', 'c.oid')}
 ORDER BY n.nspname, c.relname
