@@ -58,6 +58,9 @@ class Entry(Struct):
     deps: list[str] = []
     table_oid: int | None = None  # the relation this entry belongs to, if any (sequences included)
     drop: tuple[str, str, str | None] | None = None  # (kind, target, on table) for --clean
+    # default_tablespace while the entry runs, as pg_dump's TOC entries: the name, '' for the
+    # database's default, None for an entry that creates nothing stored (runs under any).
+    tablespace: str | None = None
 
 
 class DataTable(Struct, frozen=True):
@@ -196,7 +199,7 @@ def _relations(b: _Builder) -> None:
             kind = "FOREIGN TABLE" if table.relkind == "f" else "TABLE"
             sql = ""  # rendered once the plan knows which defaults and checks are separate
         entry = b.add(Entry(key, kind, "pre-data", table.schema, table.name, sql, table.owner, [], table.oid,
-                            ("TABLE" if kind == "TABLE" else kind, target, None)), key)
+                            ("TABLE" if kind == "TABLE" else kind, target, None), table.tablespace), key)
         b.defining[f"pg_type:{table.rowtype}"] = entry.key
         b.add_extras(entry, kind, target, table.owner, table.acl, table.comment, grant_kind="TABLE")
         _column_defaults(b, table, entry)
@@ -368,7 +371,8 @@ def _constraints_and_indexes(b: _Builder) -> None:
         b.add(Entry(key, kind, "post-data", table.schema, f"{table.name} {con.name}",
                     ddl_con.add_constraint(table, con, index), table.owner, [f"pg_class:{table.oid}"], table.oid,
                     # One inherited from a partitioned parent goes with the parent's (as pg_dump).
-                    None if con.parent_oid else (kind, ident(con.name), ddl_con.constraint_table(table, con))), key)
+                    None if con.parent_oid else (kind, ident(con.name), ddl_con.constraint_table(table, con)),
+                    index.tablespace if index is not None else None), key)
         if index is not None:
             b.defining[f"pg_class:{con.index_oid}"] = key
         _constraint_comment(b, table, con)
@@ -378,7 +382,8 @@ def _constraints_and_indexes(b: _Builder) -> None:
         if index.constraint_oid is None:
             entry = b.add(Entry(key, "INDEX", "post-data", index.schema, index.name, ddl_con.create_index(index),
                                 None, [f"pg_class:{table.oid}"], table.oid,
-                                None if index.parent_oid else ("INDEX", qualified(index.schema, index.name), None)),
+                                None if index.parent_oid else ("INDEX", qualified(index.schema, index.name), None),
+                                index.tablespace),
                           key)
             b.add_extras(entry, "INDEX", qualified(index.schema, index.name), None, None, index.comment)
         if index.parent_oid in index_by_oid:

@@ -19,7 +19,7 @@ import msgspec
 
 from .codecs import compress_unit, decompress_units, open_reader
 from .config import Compression
-from .ddl.quoting import comment_safe
+from .ddl.quoting import comment_safe, ident
 
 TOC_NAME = "backup.toc.json"
 # 2: an item's dependencies are the ids of earlier items (1 named them by entry key: the TOC of
@@ -48,6 +48,10 @@ class TocItem(msgspec.Struct, omit_defaults=True, gc=False):
     unit_offset: int | None = None  # TABLE DATA: its own gzip members / zstd frames
     unit_length: int | None = None
     rows: int | None = None
+    # default_tablespace the entry runs under: a name, '' the database's default, None any. The
+    # script SETs it in an item of its own (kind SET) when it changes; a restore connection
+    # sets it per entry (older TOCs: None throughout).
+    tablespace: str | None = None
 
 
 class Toc(msgspec.Struct):
@@ -87,6 +91,7 @@ class ScriptWriter:
         self.pending_size = 0
         self.restrict_key = secrets.token_hex(16)
         self.codec = python_encoding(encoding)
+        self.tablespace: str | None = None  # default_tablespace as the script has set it; None: not yet
 
     def _item(self, length: int, **fields) -> TocItem:
         item = TocItem(id=len(self.items), offset=self.raw_pos, length=length, **fields)
@@ -123,13 +128,29 @@ class ScriptWriter:
     def sql(self, entry, text: str) -> None:
         if not text:
             return
+        if entry.tablespace is not None and entry.tablespace != self.tablespace:
+            self._set_tablespace(entry)
         label = f"-- {entry.kind}: {entry.schema + '.' if entry.schema else ''}{entry.name}"
         data = (comment_safe(label) + "\n" + text + "\n").encode(self.codec)
         self._buffer(data)
         self.ids[entry.key] = item_id = len(self.items)
         self.items.append(TocItem(item_id, entry.key, entry.kind, entry.section, entry.schema, entry.name,
-                                  entry.owner, self.raw_pos, len(data), self._dep_ids(entry)))
+                                  entry.owner, self.raw_pos, len(data), self._dep_ids(entry),
+                                  tablespace=entry.tablespace))
         self.raw_pos += len(data)
+
+    def _set_tablespace(self, entry) -> None:
+        """pg_backup_archiver.c's _selectTablespace: SET default_tablespace, as its own SET item.
+
+        Not part of the entry's text: `pgbackup restore` skips SET items and sets each entry's
+        tablespace on whichever connection runs it, where psql runs the script in order.
+        """
+        self.tablespace = entry.tablespace
+        value = ident(entry.tablespace) if entry.tablespace else "''"
+        data = f"SET default_tablespace = {value};\n\n".encode(self.codec)
+        self._buffer(data)
+        self._item(len(data), key=entry.key + "/tablespace", kind="SET", section=entry.section, schema=None,
+                   name="default_tablespace", owner=None)
 
     def _dep_ids(self, entry) -> list[int]:
         """Dependencies already written (those left out of the backup are not there to wait for)."""
