@@ -25,7 +25,7 @@ from .options import RestoreOptions, RestoreResult, TableResult
 from .plan import FUNCTIONS, KNOWN_POST, RELATION_KINDS, drop_statements, phases, table_locks
 from .pool import Task, run_pool
 from .progress import Progress
-from .session import Session, failure, server_message, split_statements
+from .session import Session, check_tablespaces, failure, server_message, split_statements
 from .source import Backup
 
 NON_EMPTY = """
@@ -124,6 +124,7 @@ class _Restore:
             if count:
                 raise RestoreError(f"target database is not empty ({count} relations); restore into an empty "
                                    f"database, or use --clean --if-exists to replace what the backup holds")
+        check_tablespaces(conn, self.phases.pre + self.phases.post)
         roles = {r for (r,) in conn.execute("SELECT rolname FROM pg_catalog.pg_roles")}
         for item in self.phases.pre + self.phases.data_other + self.phases.post:
             if item.kind == "OWNER" and item.owner and item.owner not in roles:

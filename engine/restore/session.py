@@ -2,6 +2,8 @@
 
 Every connection runs the script's SET entry first, as psql would at the top of the script,
 so parallel workers see the same search_path, encoding and timeouts as a sequential restore.
+The script's later SETs (default_tablespace) are per entry instead: an entry runs on whichever
+connection is free, so it sets its own tablespace there (pg_restore -j's workers do the same).
 """
 
 from __future__ import annotations
@@ -61,6 +63,7 @@ class Session:
         self.conn = connect(conninfo, autocommit=autocommit)
         self.busy = threading.Event()
         self.role = role
+        self.tablespace: str | None = None  # default_tablespace as this connection has it set; None: unset
         try:
             if settings:
                 self.conn.execute(settings)
@@ -72,10 +75,22 @@ class Session:
             raise RestoreError(f"cannot prepare a restore connection ({what}): {server_message(exc)}") from None
 
     def run(self, item: TocItem, text: str) -> None:
+        if item.tablespace is not None and item.tablespace != self.tablespace:
+            self._set_tablespace(item)
         try:
             self.conn.execute(text)
         except psycopg.Error as exc:
             raise failure(item, text, exc) from None
+
+    def _set_tablespace(self, item: TocItem) -> None:
+        """default_tablespace for the entry: its tablespace by name, or '' for the database's default."""
+        value = sql.Identifier(item.tablespace) if item.tablespace else sql.Literal("")
+        statement = sql.SQL("SET default_tablespace = {}").format(value)
+        try:
+            self.conn.execute(statement)
+        except psycopg.Error as exc:
+            raise failure(item, statement.as_string(self.conn), exc) from None
+        self.tablespace = item.tablespace
 
     def run_each(self, item: TocItem, statements: list[str], on_missing_role: Callable[[str], None]) -> None:
         """Statements one by one (each atomic); one naming a missing role is skipped and reported."""
@@ -101,6 +116,22 @@ class Session:
 
     def close(self) -> None:
         self.conn.close()
+
+
+TABLESPACES = "SELECT spcname FROM pg_catalog.pg_tablespace WHERE spcname = ANY(%s)"
+
+
+def check_tablespaces(conn: psycopg.Connection, items: list[TocItem]) -> None:
+    """Every tablespace the entries name exists in the target. Like pg_dump, a backup holds no
+    CREATE TABLESPACE: they are global objects (pg_dumpall --globals-only writes them)."""
+    wanted = sorted({i.tablespace for i in items if i.tablespace})
+    if not wanted:
+        return
+    present = {name for (name,) in conn.execute(TABLESPACES, (wanted,))}
+    missing = [name for name in wanted if name not in present]
+    if missing:
+        raise RestoreError(f"tablespace(s) {', '.join(missing)} not found in the target: create them first "
+                           f"(CREATE TABLESPACE), as the source cluster has them")
 
 
 def split_statements(text: str) -> list[str]:
