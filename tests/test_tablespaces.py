@@ -17,7 +17,7 @@ import pytest
 
 from engine.errors import RestoreError
 from engine.restore import RestoreOptions, run_restore
-from engine.script import TOC_NAME, Toc
+from engine.script import TOC_NAME, Toc, iter_entries, read_toc
 
 from .fix_fixtures import build_database
 from .fix_server import execute, query
@@ -105,8 +105,9 @@ def test_pgbackup_restore_round_trip(placed, placed_backup, target, bindir, mode
 def test_set_only_on_change_and_never_in_an_entry(placed_backup):
     """SET default_tablespace is an item of its own (kind SET), written where the value changes;
     the entries' own text never holds it, and each entry that places something records where."""
-    toc = msgspec.json.decode((placed_backup.directory / TOC_NAME).read_bytes(), type=Toc)
-    texts = _texts(placed_backup.directory, toc)
+    toc = read_toc(placed_backup.directory / TOC_NAME)
+    texts = {item.id: reader.read().decode() for item, reader in iter_entries(placed_backup.directory, toc)
+             if item.unit_offset is None}
     current = None
     for item in toc.items:
         if item.name == "default_tablespace":
@@ -118,18 +119,10 @@ def test_set_only_on_change_and_never_in_an_entry(placed_backup):
             changed = item.tablespace != current
             assert (previous.name == "default_tablespace") == changed, item.key
             current = item.tablespace
-    by_key = {i.key: i for i in toc.items}
     kinds = {(i.kind, i.tablespace) for i in toc.items if i.tablespace is not None}
     assert {("TABLE", "ts1"), ("TABLE", ""), ("MATERIALIZED VIEW", "ts1"), ("INDEX", TABLESPACES[1]),
             ("CONSTRAINT", "ts1"), ("CONSTRAINT", "")} <= kinds
-    assert all(i.tablespace is None for i in by_key.values() if i.kind in ("VIEW", "SEQUENCE", "TABLE DATA", "ACL"))
-
-
-def _texts(directory, toc: Toc) -> dict[int, str]:
-    from engine.script import iter_entries
-
-    return {item.id: reader.read().decode() for item, reader in iter_entries(directory, toc)
-            if item.unit_offset is None}
+    assert all(i.tablespace is None for i in toc.items if i.kind in ("VIEW", "SEQUENCE", "TABLE DATA", "ACL"))
 
 
 def test_missing_tablespace_is_refused_before_anything_is_written(server, source, target, tmp_path):
