@@ -30,8 +30,8 @@ FLUSH_AT = 1 << 20
 
 
 # A TOC holds 10^5 items: no default written out, and no cycles possible (strings, ints, lists of
-# ints), so the garbage collector need not track them: its passes over a large TOC cost more than
-# decoding it.
+# ints, a tuple of strings), so the garbage collector need not track them: its passes over a large
+# TOC cost more than decoding it.
 class TocItem(msgspec.Struct, omit_defaults=True, gc=False):
     id: int
     key: str
@@ -52,6 +52,10 @@ class TocItem(msgspec.Struct, omit_defaults=True, gc=False):
     # script SETs it in an item of its own (kind SET) when it changes; a restore connection
     # sets it per entry (older TOCs: None throughout).
     tablespace: str | None = None
+    # What undoes the entry's CREATE, as the backup's own --clean writes it (engine/ddl/common.py
+    # drop_statement): (kind, target, on table), names already quoted. None: nothing to drop, or a
+    # TOC written before this field.
+    drop: tuple[str, str, str | None] | None = None
 
 
 class Toc(msgspec.Struct):
@@ -136,7 +140,7 @@ class ScriptWriter:
         self.ids[entry.key] = item_id = len(self.items)
         self.items.append(TocItem(item_id, entry.key, entry.kind, entry.section, entry.schema, entry.name,
                                   entry.owner, self.raw_pos, len(data), self._dep_ids(entry),
-                                  tablespace=entry.tablespace))
+                                  tablespace=entry.tablespace, drop=entry.drop))
         self.raw_pos += len(data)
 
     def _set_tablespace(self, entry) -> None:
