@@ -16,10 +16,12 @@ import pytest
 from engine.catalog import read_catalog
 from engine.catalog.largeobjects import read_chunks
 from engine.config import Selection
+from engine.errors import RestoreError
 from engine.plan import build_plan
 from engine.restore import RestoreOptions, run_restore
 from engine.script import read_toc
 
+from .fix_server import execute
 from .fix_tools import backup, psql_restore, schema_dump
 from .fixtures_kinds import ROLES, fixture_sql
 
@@ -238,6 +240,40 @@ def test_clean_restore_over_a_restored_copy(kinds, make_db, tmp_path, bindir):
     psql_restore(bindir, clean.directory / "backup.sql.gz", target)
     assert schema_dump(bindir, target) == schema_dump(bindir, source)
     assert _rows(target, LARGE_OBJECTS) == _rows(source, LARGE_OBJECTS)
+
+
+@pytest.mark.parametrize("if_exists", [True, False], ids=["if_exists", "plain"])
+def test_python_clean_restore_over_a_restored_copy(kinds, make_db, bindir, if_exists):
+    """`pgbackup restore --clean` drops every kind the backup holds (an aggregate over `*`, operators,
+    casts, FDWs, subscriptions with a slot name...) and recreates it: the source again."""
+    source, _, _, result, _ = kinds
+    target = make_db("pyclean")
+    run_restore(result.directory, RestoreOptions(target), log=lambda m: None)
+    # Altered in the target: replaced by the backup's definition, not kept.
+    execute(target, "ALTER TEXT SEARCH CONFIGURATION kinds.copied DROP MAPPING FOR asciiword")
+    cleaned = run_restore(result.directory, RestoreOptions(target, clean=True, if_exists=if_exists),
+                          log=lambda m: None)
+    assert schema_dump(bindir, target) == schema_dump(bindir, source)
+    assert _rows(target, LARGE_OBJECTS) == _rows(source, LARGE_OBJECTS)
+    # kinds_sub2 names a slot (its own name): DROP SUBSCRIPTION would drop it on the publisher.
+    assert "--clean: subscription kinds_sub2 was detached from its replication slot kinds_sub2, left " \
+           "on the publisher" in cleaned.warnings
+    assert not any("kinds_sub was detached" in w for w in cleaned.warnings)  # slot_name = NONE
+
+
+def test_python_clean_refuses_to_cascade_from_a_base_type(kinds, make_db):
+    """A base type drops with CASCADE (its I/O functions need it, as pg_dump drops it): never into a
+    column of a table the backup does not hold, even through the type's array type."""
+    _, _, _, result, _ = kinds
+    target = make_db("pycascade")
+    run_restore(result.directory, RestoreOptions(target), log=lambda m: None)
+    execute(target, "CREATE TABLE public.mine (v kinds.myint[]); INSERT INTO public.mine VALUES ('{1}')")
+    with pytest.raises(RestoreError, match=r'--clean: DROP TYPE IF EXISTS "kinds"\."myint" CASCADE would also drop '
+                                           r'what the backup does not hold: column v of table (public\.)?mine; '
+                                           r'nothing was dropped'):
+        run_restore(result.directory, RestoreOptions(target, clean=True), log=lambda m: None)
+    assert _rows(target, "SELECT v::text FROM public.mine") == [("{1}",)]
+    assert _rows(target, "SELECT count(*) FROM pg_catalog.pg_publication") != [(0,)]  # nothing dropped
 
 
 @pytest.mark.parametrize("options", [{"jobs": 4}, {"single_transaction": True}], ids=["jobs4", "single"])

@@ -56,6 +56,15 @@ def test_clean_if_exists_restores_over_itself(relations, target, tmp_path, bindi
     _same(relations, target, bindir)
 
 
+@pytest.mark.parametrize("if_exists", [True, False], ids=["if_exists", "plain"])
+def test_pgbackup_restore_clean_over_itself(relations, relations_backup, target, bindir, if_exists):
+    """`pgbackup restore --clean` over a restored copy: split views, rules, partitions, FK loops..."""
+    run_restore(relations_backup.directory, RestoreOptions(target), log=lambda m: None)
+    run_restore(relations_backup.directory, RestoreOptions(target, clean=True, if_exists=if_exists),
+                log=lambda m: None)
+    _same(relations, target, bindir)
+
+
 def test_invalid_index_is_left_out(source, target, tmp_path, bindir):
     """As pg_dump: an index a failed CREATE INDEX CONCURRENTLY left invalid is not written (a
     unique one would fail the restore over the rows that made it fail)."""

@@ -1,4 +1,4 @@
-"""Which TOC entries a restore runs, in which phase, and what each locks; what --clean drops.
+"""Which TOC entries a restore runs, in which phase, and what each locks (--clean: clean.py).
 
 The backup's TOC already holds pg_dump's sections and the dependency keys of every entry;
 the restore only filters it (owners, privileges, schemas the target provides) and turns the
@@ -8,7 +8,6 @@ post-data entries into a dependency graph for the parallel pool.
 from __future__ import annotations
 
 from msgspec import Struct
-from psycopg import sql
 
 from ..script import TocItem
 from .options import RestoreOptions
@@ -20,12 +19,6 @@ RELATION_KINDS = ("TABLE", "VIEW", "MATERIALIZED VIEW", "FOREIGN TABLE")
 # Post-data kinds whose locks we know: everything else runs alone, to be safe.
 KNOWN_POST = ("INDEX", "CONSTRAINT", "FK CONSTRAINT", "TRIGGER", "POLICY", "ROW SECURITY", "COMMENT",
               "ACL", "OWNER", "INDEX ATTACH", "CLUSTER", "SEQUENCE SET")
-# DROP statements for --clean, for kinds whose TOC name is the object's own name.
-DROP_KEYWORD = {
-    "TABLE": "TABLE", "VIEW": "VIEW", "MATERIALIZED VIEW": "MATERIALIZED VIEW", "SEQUENCE": "SEQUENCE",
-    "TYPE": "TYPE", "DOMAIN": "DOMAIN", "FOREIGN TABLE": "FOREIGN TABLE", "COLLATION": "COLLATION",
-    "SCHEMA": "SCHEMA", "EXTENSION": "EXTENSION",
-}
 
 
 class Phases(Struct):
@@ -80,49 +73,3 @@ def table_locks(item: TocItem, items: list[TocItem], depth: int = 2) -> frozense
         elif depth > 0 and target.section != "pre-data":
             found |= table_locks(target, items, depth - 1)
     return frozenset(found)
-
-
-def owning_table(item: TocItem, items: list[TocItem]) -> TocItem | None:
-    return next((items[d] for d in item.deps if items[d].kind == "TABLE"), None)
-
-
-def drop_statements(items: list[TocItem], skipped: set[str], functions: dict[str, str]) -> list[sql.Composable]:
-    """DROP ... IF EXISTS of what the backup creates, in reverse order; FKs first, so tables drop in any order.
-
-    Always IF EXISTS: dropping a table drops its owned sequences, and a restore stops at its
-    first error, so a strict DROP would fail on what an earlier one already removed. Never
-    CASCADE: what the target has beyond the backup is never dropped (the DROP fails instead).
-
-    `items` is the whole TOC, indexed by id. `functions` maps a FUNCTION/PROCEDURE entry's name (`name(args)`) in its schema to the
-    target's regprocedure text, as the target's catalog spells it.
-    """
-    exists = sql.SQL(" IF EXISTS")
-    drops: list[sql.Composable] = []
-    for item in reversed(items):
-        if item.key in skipped or item.section == "data":
-            continue
-        if item.kind == "FK CONSTRAINT":
-            table = owning_table(item, items)
-            if table is None or not item.name.startswith(table.name + " "):
-                continue
-            conname = item.name[len(table.name) + 1:]
-            drops.insert(0, sql.SQL("ALTER TABLE{} {} DROP CONSTRAINT{} {}").format(
-                exists, sql.Identifier(table.schema, table.name), exists, sql.Identifier(conname)))
-        elif item.kind in ("FUNCTION", "PROCEDURE", "AGGREGATE"):
-            signature = functions.get(f"{item.schema}.{item.name}")
-            if signature:
-                drops.append(sql.SQL("DROP {}{} {}").format(sql.SQL(item.kind), exists, sql.SQL(signature)))
-        elif item.kind in DROP_KEYWORD:
-            if item.kind == "SCHEMA" and item.name == "public":
-                continue
-            name = sql.Identifier(item.name) if item.schema is None else sql.Identifier(item.schema, item.name)
-            drops.append(sql.SQL("DROP {}{} {}").format(sql.SQL(DROP_KEYWORD[item.kind]), exists, name))
-    return drops
-
-
-FUNCTIONS = """
-SELECT n.nspname || '.' || p.proname || '(' || pg_catalog.pg_get_function_identity_arguments(p.oid) || ')',
-       p.oid::pg_catalog.regprocedure::text
-FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
-WHERE n.nspname = ANY(%s)
-"""

@@ -21,11 +21,12 @@ from psycopg import sql
 from ..artifacts import ROW_COUNTS_NAME
 from ..errors import RestoreError, UsageError
 from ..script import TocItem
+from .clean import clean
 from .options import RestoreOptions, RestoreResult, TableResult
-from .plan import FUNCTIONS, KNOWN_POST, RELATION_KINDS, drop_statements, phases, table_locks
+from .plan import KNOWN_POST, RELATION_KINDS, phases, table_locks
 from .pool import Task, run_pool
 from .progress import Progress
-from .session import Session, check_tablespaces, failure, server_message, split_statements
+from .session import Session, check_tablespaces, failure, split_statements
 from .source import Backup
 
 NON_EMPTY = """
@@ -163,20 +164,7 @@ class _Restore:
                       f"{', '.join(existing)} fire while their rows load")
 
     def _clean(self, main: Session) -> None:
-        items = self.backup.items
-        skipped = {i.key for i in self.phases.existing_skipped}
-        schemas = sorted({i.schema for i in items if i.kind in ("FUNCTION", "PROCEDURE", "AGGREGATE") and i.schema})
-        functions = dict(main.conn.execute(FUNCTIONS, (schemas,)).fetchall()) if schemas else {}
-        drops = drop_statements(items, skipped, functions)
-        self.log(f"--clean: dropping what the backup holds ({len(drops)} statements)")
-        statement = None
-        try:
-            with main.conn.transaction():
-                for statement in drops:
-                    main.conn.execute(statement)
-        except psycopg.Error as exc:
-            text = statement.as_string(main.conn) if statement is not None else ""
-            raise RestoreError(f"--clean: {text} failed: {server_message(exc)}; nothing was dropped") from None
+        clean(main.conn, self.backup.items, {i.key for i in self.phases.existing_skipped}, self.log, self.warn)
 
     # -- entries -----------------------------------------------------------------------------------
 
