@@ -159,6 +159,25 @@ def test_clean_refuses_to_cascade_into_other_objects(tricky, target, tmp_path):
     assert query(target, "SELECT count(*) FROM public.mine")[0][0] > 3000
 
 
+def test_clean_with_a_toc_written_before_drops_were_recorded(tricky, target, tmp_path, bindir):
+    """An older TOC (no DROP per item) still cleans the tables, types and routines it holds, an
+    aggregate over `*` included."""
+    execute(tricky, "CREATE AGGREGATE app.cnt(*) (SFUNC = int8inc, STYPE = int8, INITCOND = '0');"
+                    "CREATE TYPE app.mood2 AS ENUM ('x'); CREATE FUNCTION app.f(app.mood2) RETURNS int"
+                    " LANGUAGE sql AS 'SELECT 1'")
+    result = backup(tricky, tmp_path)
+    path = result.directory / "backup.toc.json"
+    toc = msgspec.json.decode(path.read_bytes())
+    assert any("drop" in item for item in toc["items"])
+    for item in toc["items"]:
+        item.pop("drop", None)
+    path.write_bytes(msgspec.json.encode(toc))
+    run_restore(result.directory, RestoreOptions(target), **QUIET)
+    run_restore(result.directory, RestoreOptions(target, clean=True, if_exists=True), **QUIET)
+    assert schema_dump(bindir, target) == schema_dump(bindir, tricky)
+    assert table_checksums(target) == table_checksums(tricky)
+
+
 def _roles(server_dsn: str, *names: str) -> None:
     for name in names:
         execute(server_dsn, f"DROP ROLE IF EXISTS {name}; CREATE ROLE {name}")

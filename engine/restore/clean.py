@@ -161,7 +161,9 @@ def legacy_drops(items: list[TocItem], skipped: set[str], functions: dict[str, s
         elif item.kind in ("FUNCTION", "PROCEDURE", "AGGREGATE"):
             signature = functions.get(f"{item.schema}.{item.name}")
             if signature:
-                drops.append(Drop(sql.SQL("DROP {}{} {}").format(sql.SQL(item.kind), exists, sql.SQL(signature))))
+                # ROUTINE (PostgreSQL 11): regprocedure spells an aggregate over `*` as `name()`,
+                # which DROP AGGREGATE rejects.
+                drops.append(Drop(sql.SQL("DROP ROUTINE{} {}").format(exists, sql.SQL(signature))))
         elif item.kind in LEGACY_DROP_KEYWORD:
             if item.kind == "SCHEMA" and item.name == "public":
                 continue
