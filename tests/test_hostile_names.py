@@ -103,6 +103,10 @@ def test_pgbackup_restore_matches(hostile, target, tmp_path, bindir):
     assert not marker.exists()
     assert schema_dump(bindir, target) == schema_dump(bindir, source)
     assert table_checksums(target) == table_checksums(source)
+    run_restore(result.directory, RestoreOptions(target, clean=True), log=lambda m: None)  # the DROPs too
+    assert not marker.exists()
+    assert schema_dump(bindir, target) == schema_dump(bindir, source)
+    assert table_checksums(target) == table_checksums(source)
 
 
 def test_control_the_marker_does_catch_a_meta_command(target, tmp_path, bindir):

@@ -220,6 +220,8 @@ def test_hostile_names_and_texts(source, target, make_db, tmp_path, bindir):
     by_python = make_db("hostile")
     run_restore(result.directory, RestoreOptions(by_python), log=lambda m: None)
     assert schema_dump(bindir, by_python) == schema_dump(bindir, source)
+    run_restore(result.directory, RestoreOptions(by_python, clean=True), log=lambda m: None)  # the DROPs too
+    assert schema_dump(bindir, by_python) == schema_dump(bindir, source)
     options = "SELECT srvoptions FROM pg_foreign_server"
     assert _rows(target, options) == _rows(source, options) == [(["opt\n\\! x=val\n\\! echo pwned\n'"],)]
 
