@@ -263,6 +263,14 @@ def test_python_clean_restore_over_a_restored_copy(kinds, make_db, bindir, if_ex
     assert not any("kinds_sub was detached" in w for w in cleaned.warnings)  # slot_name = NONE
 
 
+def test_python_clean_into_an_empty_target(kinds, make_db, bindir):
+    """Every recorded DROP ... IF EXISTS tolerates its object's absence (and that of its table, types...)."""
+    source, _, _, result, _ = kinds
+    target = make_db("pycleanempty")
+    run_restore(result.directory, RestoreOptions(target, clean=True, if_exists=True), log=lambda m: None)
+    assert schema_dump(bindir, target) == schema_dump(bindir, source)
+
+
 def test_python_clean_refuses_to_cascade_from_a_base_type(kinds, make_db):
     """A base type drops with CASCADE (its I/O functions need it, as pg_dump drops it): never into a
     column of a table the backup does not hold, even through the type's array type."""

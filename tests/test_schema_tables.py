@@ -65,6 +65,12 @@ def test_pgbackup_restore_clean_over_itself(relations, relations_backup, target,
     _same(relations, target, bindir)
 
 
+def test_pgbackup_restore_clean_into_an_empty_target(relations, relations_backup, target, bindir):
+    """Every DROP ... IF EXISTS tolerates its object's absence, and its table's."""
+    run_restore(relations_backup.directory, RestoreOptions(target, clean=True, if_exists=True), log=lambda m: None)
+    _same(relations, target, bindir)
+
+
 def test_invalid_index_is_left_out(source, target, tmp_path, bindir):
     """As pg_dump: an index a failed CREATE INDEX CONCURRENTLY left invalid is not written (a
     unique one would fail the restore over the rows that made it fail)."""

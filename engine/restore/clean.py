@@ -64,11 +64,19 @@ LEGACY_DROP_KEYWORD = {
 }
 
 
+# DROP ... IF EXISTS of these still fails when the access method (operator class, family) or the
+# language (transform) it names is missing (objectaddress.c: "no missing_ok support here", up to
+# PostgreSQL 18): then the object cannot exist either.
+UNDEFINED_MEANS_ABSENT = ("OPERATOR CLASS", "OPERATOR FAMILY", "TRANSFORM")
+
+
 class Drop(Struct, frozen=True):
-    """One statement of --clean; `cascade_type` (schema, name): a DROP TYPE ... CASCADE, checked first."""
+    """One statement of --clean; `cascade_type` (schema, name): a DROP TYPE ... CASCADE, checked first;
+    `undefined_means_absent`: run in a savepoint, and an undefined_object error means nothing to drop."""
 
     statement: sql.Composable
     cascade_type: tuple[str, str] | None = None
+    undefined_means_absent: bool = False
 
 
 def clean(conn: psycopg.Connection, items: list[TocItem], skipped: set[str], log: Callable[[str], None],
@@ -87,7 +95,10 @@ def clean(conn: psycopg.Connection, items: list[TocItem], skipped: set[str], log
             for drop in drops:
                 if drop.cascade_type is not None:
                     _check_cascade(conn, drop)
-                conn.execute(drop.statement)
+                if drop.undefined_means_absent:
+                    _execute_if_defined(conn, drop.statement)
+                else:
+                    conn.execute(drop.statement)
     except psycopg.Error as exc:
         text = drop.statement.as_string(conn) if drop is not None else ""
         raise RestoreError(f"--clean: {text} failed: {server_message(exc)}; nothing was dropped") from None
@@ -102,6 +113,14 @@ def _check_cascade(conn: psycopg.Connection, drop: Drop) -> None:
     if beyond:
         raise RestoreError(f"--clean: {drop.statement.as_string(conn)} would also drop what the backup does not "
                            f"hold: {', '.join(beyond)}; nothing was dropped")
+
+
+def _execute_if_defined(conn: psycopg.Connection, statement: sql.Composable) -> None:
+    try:
+        with conn.transaction():  # a savepoint
+            conn.execute(statement)
+    except psycopg.errors.UndefinedObject:
+        pass
 
 
 def drop_statements(items: list[TocItem], skipped: set[str], subscriptions: dict[str, str]) -> list[Drop]:
@@ -126,7 +145,8 @@ def drop_statements(items: list[TocItem], skipped: set[str], subscriptions: dict
         else:
             # Targets are quoted names: only the backup's CASCADE ends a target with " CASCADE".
             cascade = kind == "TYPE" and target.endswith(" CASCADE") and item.schema is not None
-            drops.append(Drop(statement, (item.schema, item.name) if cascade else None))
+            drops.append(Drop(statement, (item.schema, item.name) if cascade else None,
+                              kind in UNDEFINED_MEANS_ABSENT))
     return drops
 
 
