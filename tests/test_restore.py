@@ -159,6 +159,24 @@ def test_clean_refuses_to_cascade_into_other_objects(tricky, target, tmp_path):
     assert query(target, "SELECT count(*) FROM public.mine")[0][0] > 3000
 
 
+def test_clean_keeps_a_base_types_functions_it_does_not_recreate(source, target, tmp_path):
+    """A base type drops with CASCADE (its I/O functions need it): not when that would drop
+    functions the restore does not recreate (here in a schema the target provides)."""
+    execute(source, "CREATE SCHEMA a; CREATE SCHEMA b; CREATE TYPE a.t;"
+                    "CREATE FUNCTION b.t_in(cstring) RETURNS a.t LANGUAGE internal IMMUTABLE STRICT AS 'int4in';"
+                    "CREATE FUNCTION b.t_out(a.t) RETURNS cstring LANGUAGE internal IMMUTABLE STRICT AS 'int4out';"
+                    "CREATE TYPE a.t (INPUT = b.t_in, OUTPUT = b.t_out, LIKE = int4)")
+    result = backup(source, tmp_path)
+    run_restore(result.directory, RestoreOptions(target), **QUIET)
+    with pytest.raises(RestoreError, match=r'--clean: DROP TYPE IF EXISTS "a"\."t" CASCADE would also drop what the '
+                                           r'backup does not hold: function b\.t_in\(cstring\), function '
+                                           r'b\.t_out\(a\.t\); nothing was dropped'):
+        run_restore(result.directory, RestoreOptions(target, clean=True, existing_schemas=("b",)), **QUIET)
+    assert query(target, "SELECT '7'::a.t::text") == [("7",)]
+    run_restore(result.directory, RestoreOptions(target, clean=True), **QUIET)  # both recreated: dropped
+    assert query(target, "SELECT '8'::a.t::text") == [("8",)]
+
+
 def test_clean_with_a_toc_written_before_drops_were_recorded(tricky, target, tmp_path, bindir):
     """An older TOC (no DROP per item) still cleans the tables, types and routines it holds, an
     aggregate over `*` included."""

@@ -28,7 +28,8 @@ WHERE s.subdbid = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_cat
 """
 # What DROP TYPE ... CASCADE would drop first beyond the type, its own internal parts (array,
 # multirange, range constructors) and the functions it is made of (its I/O functions, a range's
-# canonical function), as pg_describe_object says it. Empty: the CASCADE reaches only what the
+# canonical function) that the backup recreates, given as (schema, `name(identity args)`) as TOC
+# items name them; each as pg_describe_object says it. Empty: the CASCADE reaches only what the
 # backup recreates (anything further would be reached through one of these).
 CASCADE_BEYOND_TYPE = """
 WITH RECURSIVE typ AS (
@@ -38,8 +39,12 @@ WITH RECURSIVE typ AS (
     SELECT 'pg_catalog.pg_type'::pg_catalog.regclass::pg_catalog.oid, oid FROM typ
     UNION
     SELECT d.refclassid, d.refobjid FROM pg_catalog.pg_depend d JOIN typ ON d.objid = typ.oid
+    JOIN pg_catalog.pg_proc p ON p.oid = d.refobjid JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
     WHERE d.classid = 'pg_catalog.pg_type'::pg_catalog.regclass AND d.deptype = 'n'
       AND d.refclassid = 'pg_catalog.pg_proc'::pg_catalog.regclass
+      AND (n.nspname, p.proname || '(' || pg_catalog.pg_get_function_identity_arguments(p.oid) || ')')
+          IN (SELECT * FROM ROWS FROM (pg_catalog.unnest(%(function_schemas)s::text[]),
+                                       pg_catalog.unnest(%(function_names)s::text[])))
     UNION
     SELECT d.classid, d.objid FROM own o
     JOIN pg_catalog.pg_depend d ON d.refclassid = o.classid AND d.refobjid = o.objid AND d.deptype = 'i'
@@ -71,11 +76,16 @@ UNDEFINED_MEANS_ABSENT = ("OPERATOR CLASS", "OPERATOR FAMILY", "TRANSFORM")
 
 
 class Drop(Struct, frozen=True):
-    """One statement of --clean; `cascade_type` (schema, name): a DROP TYPE ... CASCADE, checked first;
-    `undefined_means_absent`: run in a savepoint, and an undefined_object error means nothing to drop."""
+    """One statement of --clean.
+
+    `cascade_type` (schema, name): a DROP TYPE ... CASCADE, checked first, whose own functions
+    the backup recreates are `own_functions` (schema, TOC name); `undefined_means_absent`: run in a
+    savepoint, and an undefined_object error means nothing to drop.
+    """
 
     statement: sql.Composable
     cascade_type: tuple[str, str] | None = None
+    own_functions: tuple[tuple[str, str], ...] = ()
     undefined_means_absent: bool = False
 
 
@@ -109,7 +119,9 @@ def clean(conn: psycopg.Connection, items: list[TocItem], skipped: set[str], log
 
 def _check_cascade(conn: psycopg.Connection, drop: Drop) -> None:
     schema, name = drop.cascade_type
-    beyond = [d for (d,) in conn.execute(CASCADE_BEYOND_TYPE, {"schema": schema, "name": name})]
+    params = {"schema": schema, "name": name, "function_schemas": [f[0] for f in drop.own_functions],
+              "function_names": [f[1] for f in drop.own_functions]}
+    beyond = [d for (d,) in conn.execute(CASCADE_BEYOND_TYPE, params)]
     if beyond:
         raise RestoreError(f"--clean: {drop.statement.as_string(conn)} would also drop what the backup does not "
                            f"hold: {', '.join(beyond)}; nothing was dropped")
@@ -127,8 +139,9 @@ def drop_statements(items: list[TocItem], skipped: set[str], subscriptions: dict
     """Each item's recorded DROP, in reverse order (FK constraints first, so tables drop in any order).
 
     The one DROP the backup records with CASCADE (a type in a loop with its own I/O functions,
-    as pg_dump drops it) carries `cascade_type`, for `_check_cascade`. `items` is the whole TOC;
-    `subscriptions` maps the target's subscriptions that have a replication slot to it.
+    as pg_dump drops it) carries `cascade_type` and the functions it needs, for `_check_cascade`.
+    `items` is the whole TOC; `subscriptions` maps the target's subscriptions that have a
+    replication slot to it.
     """
     drops: list[Drop] = []
     fks = 0
@@ -144,9 +157,12 @@ def drop_statements(items: list[TocItem], skipped: set[str], subscriptions: dict
             drops += [Drop(s) for s in _detach_subscription(item.name)] + [Drop(statement)]
         else:
             # Targets are quoted names: only the backup's CASCADE ends a target with " CASCADE".
-            cascade = kind == "TYPE" and target.endswith(" CASCADE") and item.schema is not None
-            drops.append(Drop(statement, (item.schema, item.name) if cascade else None,
-                              kind in UNDEFINED_MEANS_ABSENT))
+            if kind == "TYPE" and target.endswith(" CASCADE") and item.schema is not None:
+                own = tuple((items[d].schema or "", items[d].name) for d in item.deps
+                            if items[d].kind == "FUNCTION" and items[d].key not in skipped)
+                drops.append(Drop(statement, (item.schema, item.name), own))
+            else:
+                drops.append(Drop(statement, undefined_means_absent=kind in UNDEFINED_MEANS_ABSENT))
     return drops
 
 
