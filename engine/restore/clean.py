@@ -54,6 +54,9 @@ FROM own o JOIN pg_catalog.pg_depend d ON d.refclassid = o.classid AND d.refobji
 WHERE d.deptype IN ('n', 'a') AND (d.classid, d.objid) NOT IN (SELECT classid, objid FROM own)
 ORDER BY 1
 """
+# DROP ... IF EXISTS of these still fails when the access method they name is missing
+# (objectaddress.c: "no missing_ok support here", PostgreSQL 12 to 18): then they cannot exist either.
+UNDEFINED_MEANS_ABSENT = ("OPERATOR CLASS", "OPERATOR FAMILY")
 # A TOC written before items recorded their DROP: routines as the target spells them.
 FUNCTIONS = """
 SELECT n.nspname || '.' || p.proname || '(' || pg_catalog.pg_get_function_identity_arguments(p.oid) || ')',
@@ -68,11 +71,6 @@ LEGACY_DROP_KEYWORD = {
     "SCHEMA": "SCHEMA", "EXTENSION": "EXTENSION",
 }
 
-
-# DROP ... IF EXISTS of these still fails when the access method (operator class, family) or the
-# language (transform) it names is missing (objectaddress.c: "no missing_ok support here", up to
-# PostgreSQL 18): then the object cannot exist either.
-UNDEFINED_MEANS_ABSENT = ("OPERATOR CLASS", "OPERATOR FAMILY", "TRANSFORM")
 
 
 class Drop(Struct, frozen=True):
@@ -155,14 +153,13 @@ def drop_statements(items: list[TocItem], skipped: set[str], subscriptions: dict
             fks += 1
         elif kind == "SUBSCRIPTION" and item.name in subscriptions:
             drops += [Drop(s) for s in _detach_subscription(item.name)] + [Drop(statement)]
-        else:
+        elif kind == "TYPE" and target.endswith(" CASCADE") and item.schema is not None:
             # Targets are quoted names: only the backup's CASCADE ends a target with " CASCADE".
-            if kind == "TYPE" and target.endswith(" CASCADE") and item.schema is not None:
-                own = tuple((items[d].schema or "", items[d].name) for d in item.deps
-                            if items[d].kind == "FUNCTION" and items[d].key not in skipped)
-                drops.append(Drop(statement, (item.schema, item.name), own))
-            else:
-                drops.append(Drop(statement, undefined_means_absent=kind in UNDEFINED_MEANS_ABSENT))
+            own = tuple((items[d].schema or "", items[d].name) for d in item.deps
+                        if items[d].kind == "FUNCTION" and items[d].key not in skipped)
+            drops.append(Drop(statement, (item.schema, item.name), own))
+        else:
+            drops.append(Drop(statement, undefined_means_absent=kind in UNDEFINED_MEANS_ABSENT))
     return drops
 
 
