@@ -205,7 +205,7 @@ def _backup_into(work: Path, stamp: str, options: BackupOptions, lead: Lead, sta
             parts.setdefault(result.table_oid, []).append(result.result)
 
     name = script_name(options.compression)
-    writer = ScriptWriter(work / name, options.compression, catalog.encoding)
+    writer = ScriptWriter(work / name, options.compression, catalog.encoding, tablespaces=not options.no_tablespaces)
     writer.begin(f"PostgreSQL database backup of {catalog.database} by pgbackup {__version__}")
     row_counts: dict[str, int] = {}
     for entry in prep.entries:

@@ -73,6 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
     output.add_argument("-O", "--no-owner", action="store_true", help="no ALTER ... OWNER TO statements")
     output.add_argument("-x", "--no-privileges", "--no-acl", dest="no_privileges", action="store_true",
                         help="no GRANT/REVOKE statements")
+    output.add_argument("--no-tablespaces", action="store_true",
+                        help="no SET default_tablespace: everything restores into the target's default")
     output.add_argument("-c", "--clean", action="store_true",
                         help="drop every object before creating it (in reverse dependency order)")
     output.add_argument("--if-exists", action="store_true", help="use IF EXISTS when dropping (needs --clean)")
@@ -139,8 +141,8 @@ def _backup(args) -> int:
         verify=not args.no_verify, schema_only=args.schema_only,
         data_only=args.data_only, lock_wait_timeout=args.lock_wait_timeout,
         split_threshold=args.split_threshold_mb * 1024 * 1024, no_owner=args.no_owner,
-        no_privileges=args.no_privileges, clean=args.clean, if_exists=args.if_exists,
-        section=tuple(s for s in ("pre-data", "data", "post-data") if s in args.section) if args.section else
+        no_privileges=args.no_privileges, no_tablespaces=args.no_tablespaces, clean=args.clean,
+        if_exists=args.if_exists, section=tuple(s for s in ("pre-data", "data", "post-data") if s in args.section) if args.section else
         ("pre-data", "data", "post-data"),
     )
     if args.dry_run:

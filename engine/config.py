@@ -91,6 +91,7 @@ class BackupOptions(msgspec.Struct, frozen=True):
     split_threshold: int = 256 * 1024 * 1024
     no_owner: bool = False  # no ALTER ... OWNER TO
     no_privileges: bool = False  # no GRANT / REVOKE
+    no_tablespaces: bool = False  # no SET default_tablespace
     clean: bool = False  # DROP every object first, in reverse dependency order
     if_exists: bool = False  # ... with IF EXISTS
     # pg_dump's --section; --schema-only and --data-only narrow it further.

@@ -85,7 +85,7 @@ def session_settings(encoding: str) -> str:
 class ScriptWriter:
     """Appends entries in order; text runs are grouped into units, each data block is its own."""
 
-    def __init__(self, path: Path, compression: Compression, encoding: str):
+    def __init__(self, path: Path, compression: Compression, encoding: str, tablespaces: bool = True):
         self.path, self.compression, self.encoding = path, compression, encoding
         self.file: BinaryIO = open(path, "xb")
         self.items: list[TocItem] = []
@@ -95,6 +95,7 @@ class ScriptWriter:
         self.pending_size = 0
         self.restrict_key = secrets.token_hex(16)
         self.codec = python_encoding(encoding)
+        self.tablespaces = tablespaces  # False: --no-tablespaces, entries run under the target's default
         self.tablespace: str | None = None  # default_tablespace as the script has set it; None: not yet
 
     def _item(self, length: int, **fields) -> TocItem:
@@ -132,7 +133,8 @@ class ScriptWriter:
     def sql(self, entry, text: str) -> None:
         if not text:
             return
-        if entry.tablespace is not None and entry.tablespace != self.tablespace:
+        tablespace = entry.tablespace if self.tablespaces else None
+        if tablespace is not None and tablespace != self.tablespace:
             self._set_tablespace(entry)
         label = f"-- {entry.kind}: {entry.schema + '.' if entry.schema else ''}{entry.name}"
         data = (comment_safe(label) + "\n" + text + "\n").encode(self.codec)
@@ -140,7 +142,7 @@ class ScriptWriter:
         self.ids[entry.key] = item_id = len(self.items)
         self.items.append(TocItem(item_id, entry.key, entry.kind, entry.section, entry.schema, entry.name,
                                   entry.owner, self.raw_pos, len(data), self._dep_ids(entry),
-                                  tablespace=entry.tablespace, drop=entry.drop))
+                                  tablespace=tablespace, drop=entry.drop))
         self.raw_pos += len(data)
 
     def _set_tablespace(self, entry) -> None:

@@ -144,3 +144,13 @@ def test_old_toc_without_tablespaces_still_reads(placed_backup):
         item.pop("tablespace", None)
     toc = msgspec.json.decode(msgspec.json.encode(raw), type=Toc)
     assert all(item.tablespace is None for item in toc.items)
+
+
+def test_backup_without_tablespaces_restores_into_the_default(placed, target, tmp_path):
+    """--no-tablespaces (pg_dump's): no SET, no tablespace in the TOC; all in the target's default."""
+    result = backup(placed, tmp_path, no_tablespaces=True)
+    toc = read_toc(result.directory / TOC_NAME)
+    assert all(i.tablespace is None and i.name != "default_tablespace" for i in toc.items)
+    run_restore(result.directory, RestoreOptions(target, jobs=2), **QUIET)
+    assert {ts for _, _, ts, _ in query(target, PLACEMENT)} <= {"", None}
+    assert table_checksums(target) == table_checksums(placed)
