@@ -201,17 +201,19 @@ class _Restore:
                     # to set hint bits. ONLY: an inheritance child may already hold its own rows.
                     conn.execute(sql.SQL("TRUNCATE ONLY {}").format(sql.Identifier(item.schema, item.name)))
                 with cursor.copy(block.copy_from(freeze)) as copy:
-                    for piece in block.rows():
+                    for piece in block.rows(digest=self.options.verify):
                         copy.write(piece)
                         loaded += len(piece)
-                        progress.add(len(piece), piece.count(b"\n"))
+                        if progress.enabled:  # counting rows is a pass over every byte: only for a terminal
+                            progress.add(len(piece), piece.count(b"\n"))
                 if replica:
                     conn.execute("SET LOCAL session_replication_role = origin")
         except psycopg.Error as exc:
             raise failure(item, header, exc) from None
         seconds = time.monotonic() - started
         with self.lock:
-            self.loaded[item.key] = (cursor.rowcount, seconds, block.digest.hexdigest())
+            self.loaded[item.key] = (cursor.rowcount, seconds,
+                                    block.digest.hexdigest() if self.options.verify else "")
             self.entries += 1
         progress.table_done(block.label, loaded, cursor.rowcount, seconds)
 
