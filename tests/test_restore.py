@@ -315,3 +315,28 @@ def test_progress_on_a_terminal(tricky, target, tmp_path, monkeypatch):
     text = screen.getvalue()
     assert "app.owners: " in text and "3,003 rows" in text
     assert "data: 100%" in text and "MB/s" in text and "ETA" in text
+
+
+def test_post_data_waits_only_for_the_data_it_needs(tricky, tmp_path):
+    """An index builds once its own table is loaded; whatever reaches other tables waits for them too."""
+    from engine.restore.plan import data_waits, phases
+    from engine.restore.source import Backup
+
+    execute(tricky, "ALTER TABLE app.parent ADD CONSTRAINT parent_v CHECK (v <> 'x') NOT VALID")
+    opened = Backup(backup(tricky, tmp_path).directory)
+    plan = phases(opened.items, RestoreOptions("unused"))
+    waits = data_waits(plan.post, plan.data, opened.items)
+    data = {i.key: i.name for i in plan.data}
+
+    def named(kind: str, name: str) -> set[str] | None:
+        (key,) = [i.key for i in plan.post if i.kind == kind and i.name == name]
+        return None if waits[key] is None else {data[k] for k in waits[key]}
+
+    assert named("INDEX", "pets_name_idx") == {"pets"}
+    assert named("CONSTRAINT", "pets pets_pkey") == {"pets"}
+    assert named("FK CONSTRAINT", "pets pets_owner_id_fkey") == {"pets", "owners"}
+    # On a partitioned table: every partition; on an inheritance parent (CHECK reaches the child): both.
+    assert named("INDEX", "events_at_idx") == {"events_2025", "events_rest"}
+    assert named("CONSTRAINT", "parent parent_v") == {"parent", "child"}
+    # A refresh reads other tables: all of the data first.
+    assert named("MATERIALIZED VIEW DATA", "owner_pets") is None

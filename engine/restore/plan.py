@@ -73,3 +73,48 @@ def table_locks(item: TocItem, items: list[TocItem], depth: int = 2) -> frozense
         elif depth > 0 and target.section != "pre-data":
             found |= table_locks(target, items, depth - 1)
     return frozenset(found)
+
+
+def data_waits(post: list[TocItem], data: list[TocItem], items: list[TocItem]) -> dict[str, frozenset[str] | None]:
+    """For each post-data entry (by key), the keys of the TABLE DATA entries it waits for; None: all of the data.
+
+    As pg_restore -j repoints a post-data entry's dependency on a table to that table's data, an
+    index build or a constraint may start as soon as its own tables are loaded, while others
+    still load. A table counts with its whole family (inheritance parents and children,
+    partitions, tables using its row type): a CHECK reaches the children, an index or FK on a
+    partitioned table its partitions, so nothing on one member runs before all of it is loaded.
+    An entry whose locks we do not know, or that touches a relation other than a table (a
+    materialized view's refresh reads other tables), waits for all of the data.
+    `items` is the whole TOC, indexed by id.
+    """
+    parent: dict[str, str] = {}  # union-find over the relations' keys
+
+    def root(key: str) -> str:
+        while parent.get(key, key) != key:
+            key = parent[key]
+        return key
+
+    kinds: dict[str, str] = {}
+    for item in items:
+        if item.kind in RELATION_KINDS:
+            kinds[item.key] = item.kind
+        if item.kind in ("TABLE", "FOREIGN TABLE", "TABLE ATTACH"):
+            keys = [items[d].key for d in item.deps if items[d].kind in ("TABLE", "FOREIGN TABLE")]
+            if item.kind != "TABLE ATTACH":
+                keys.append(item.key)
+            for key in keys[1:]:
+                parent[root(key)] = root(keys[0])
+    loads: dict[str, list[str]] = {}  # family root -> its TABLE DATA keys
+    for item in data:
+        for dep in item.deps:
+            if items[dep].kind in RELATION_KINDS:
+                loads.setdefault(root(items[dep].key), []).append(item.key)
+    waits: dict[str, frozenset[str] | None] = {}
+    for item in post:
+        locks = table_locks(item, items)
+        if item.kind not in KNOWN_POST or not locks or any(kinds[k] != "TABLE" for k in locks):
+            waits[item.key] = None
+        else:
+            waits[item.key] = frozenset(key for family in {root(k) for k in locks} for key in loads.get(family, ()))
+    return waits
+

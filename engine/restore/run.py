@@ -23,7 +23,7 @@ from ..errors import RestoreError, UsageError
 from ..script import TocItem
 from .clean import clean
 from .options import RestoreOptions, RestoreResult, TableResult
-from .plan import KNOWN_POST, RELATION_KINDS, phases, table_locks
+from .plan import KNOWN_POST, RELATION_KINDS, data_waits, phases, table_locks
 from .pool import Task, run_pool
 from .progress import Progress
 from .session import Session, check_tablespaces, failure, split_statements
@@ -35,6 +35,7 @@ WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
   AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_(toast|temp_)'
   AND n.nspname <> ALL(%s)
 """
+DATA_OTHER = "(sequences and large objects)"  # the pool's key of the task that runs the data section's rest
 TARGET_COLUMNS = """
 SELECT n.nspname, c.relname, a.attname
 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -103,9 +104,7 @@ class _Restore:
             for item in self.phases.pre:
                 self._run_item(item, main)
             sessions += [self.session() for _ in range(self.jobs - 1)]
-            self._data(sessions)
-            self._data_other(main)
-            self._post(sessions)
+            self._data_and_post(sessions)
             if self.options.single_transaction:
                 main.conn.commit()
             tables = self._check(main, sessions)
@@ -219,54 +218,75 @@ class _Restore:
 
     # -- phases ------------------------------------------------------------------------------------
 
-    def _data(self, sessions: list[Session]) -> None:
-        """Largest tables first over every connection; tables we did not create one by one, in FK order.
+    def _data_and_post(self, sessions: list[Session]) -> None:
+        """Table data, sequences and large objects, and post-data in one pool over every connection.
 
-        A table this restore created has no foreign keys yet (they are post-data); one the target
-        already had (--existing-schemas, a data-only backup) may, so those load parents first.
+        As pg_restore -j: largest tables first; a post-data entry waits only for the data of the
+        tables it touches (plan.data_waits), so the indexes of a loaded table build while other
+        tables still load, and no connection idles behind the longest load; everything else in
+        post-data waits for all of the data. Among ready tasks the largest table's go first
+        (its loads before its index builds), so the restore does not end on one long build.
         """
-        data = self.phases.data
-        if not data:
-            return
+        data, post = self.phases.data, self.phases.post
         progress = Progress(sum(i.data_length for i in data), len(data))
-        self.log(f"loading {len(data)} tables over {len(sessions)} connection(s)")
-        tasks, previous = [], None
-        for item in data:
-            chained = not any(dep in self.created for dep in item.deps)
-            deps = frozenset((previous,)) if chained and previous else frozenset()
-            tasks.append(Task(item.key, partial(self._load, item, progress), deps, frozenset((item.key,)),
-                              priority=(-(item.unit_length or item.data_length), item.id)))
-            if chained:
-                previous = item.key
+        if data:
+            self.log(f"loading {len(data)} tables over {len(sessions)} connection(s)")
+        if post:
+            self.log(f"post-data: {len(post)} entries over {len(sessions)} connection(s), each once its tables "
+                     f"are loaded")
+        tasks = self._load_tasks(progress)
+        loads = frozenset(t.key for t in tasks)
+        sizes = {t.key: -t.priority[0] for t in tasks}
+        if self.phases.data_other:
+            tasks.append(Task(DATA_OTHER, self._data_other, loads, priority=(float("-inf"), 1, 0)))
+            loads |= {DATA_OTHER}
+        tasks += self._post_tasks(loads, sizes)
         try:
             run_pool(tasks, sessions)
         finally:
             progress.close()
 
-    def _data_other(self, main: Session) -> None:
+    def _load_tasks(self, progress: Progress) -> list[Task]:
+        """Each table's COPY; tables we did not create one by one, in FK order.
+
+        A table this restore created has no foreign keys yet (they are post-data); one the target
+        already had (--existing-schemas, a data-only backup) may, so those load parents first.
+        """
+        tasks, previous = [], None
+        for item in self.phases.data:
+            chained = not any(dep in self.created for dep in item.deps)
+            deps = frozenset((previous,)) if chained and previous else frozenset()
+            tasks.append(Task(item.key, partial(self._load, item, progress), deps, frozenset((item.key,)),
+                              priority=(-(item.unit_length or item.data_length), 0, item.id)))
+            if chained:
+                previous = item.key
+        return tasks
+
+    def _data_other(self, session: Session) -> None:
         """Sequence values and large objects, in script order, after the tables' rows."""
         streamed = {i.id for i in self.phases.data_other if i.id not in self.texts}
         texts = self.backup.iter_texts(streamed)
         for item in self.phases.data_other:
             if item.id in streamed:
                 _, self.texts[item.id] = next(texts)  # the same item: both in script order
-            self._run_item(item, main)
+            self._run_item(item, session)
             if item.id in streamed:
                 del self.texts[item.id]
 
-    def _post(self, sessions: list[Session]) -> None:
-        """Indexes and constraints concurrently, each after what it depends on (FKs after their keys)."""
+    def _post_tasks(self, everything: frozenset[str], sizes: dict[str, int]) -> list[Task]:
+        """Indexes and constraints, each after what it depends on (FKs after their keys) and the data it needs."""
         toc = self.backup.items
         run = {i.key for i in self.phases.post}
-        items = self.phases.post + [i for i in self.phases.skipped if i.section == "post-data"]
-        if not self.phases.post:
-            return
-        self.log(f"post-data: {len(self.phases.post)} entries over {len(sessions)} connection(s)")
-        tasks = [Task(i.key, partial(self._run_item, i) if i.key in run else None,
-                      frozenset(toc[d].key for d in i.deps), table_locks(i, toc), shared=i.kind == "INDEX",
-                      alone=i.kind not in KNOWN_POST, priority=(i.id,))
-                 for i in items]
-        run_pool(tasks, sessions)
+        waits = data_waits(self.phases.post, self.phases.data, toc)
+        tasks = []
+        for item in self.phases.post + [i for i in self.phases.skipped if i.section == "post-data"]:
+            data = waits.get(item.key, frozenset())
+            size = 0 if data is None else max((sizes[k] for k in data), default=0)
+            tasks.append(Task(item.key, partial(self._run_item, item) if item.key in run else None,
+                              frozenset(toc[d].key for d in item.deps) | (everything if data is None else data),
+                              table_locks(item, toc), shared=item.kind == "INDEX",
+                              alone=item.kind not in KNOWN_POST, priority=(-size, 2, item.id)))
+        return tasks
 
     # -- afterwards --------------------------------------------------------------------------------
 
