@@ -9,6 +9,7 @@ nothing new starts, and the failure is raised.
 
 from __future__ import annotations
 
+import bisect
 import threading
 from typing import Callable
 
@@ -30,10 +31,18 @@ class Task(Struct):
 
 
 class _State:
+    """Which tasks may start: each finish wakes only its own dependents (linear in tasks and edges:
+    a restore of 10,000 tables has some 40,000 of them)."""
+
     def __init__(self, tasks: list[Task]):
-        self.pending = sorted(tasks, key=lambda t: t.priority)
         keys = {t.key for t in tasks}
         self.waiting = {t.key: set(t.deps) & keys for t in tasks}
+        self.dependents: dict[str, list[Task]] = {}
+        for task in tasks:
+            for dep in self.waiting[task.key]:
+                self.dependents.setdefault(dep, []).append(task)
+        self.ready = sorted((t for t in tasks if not self.waiting[t.key]), key=_order)  # by priority
+        self.left = len(tasks)  # not yet started
         self.running: dict[str, Task] = {}
         self.error: BaseException | None = None
         self.cond = threading.Condition()
@@ -52,15 +61,16 @@ class _State:
         """The next runnable task, waiting for one; None when all are done or the pool failed."""
         with self.cond:
             while True:
-                if self.error is not None or not self.pending:
+                if self.error is not None or not self.left:
                     return None
-                for i, task in enumerate(self.pending):
-                    if not self.waiting[task.key] and not self.conflicts(task):
-                        del self.pending[i]
+                for i, task in enumerate(self.ready):
+                    if not self.conflicts(task):
+                        del self.ready[i]
+                        self.left -= 1
                         self.running[task.key] = task
                         return task
                 if not self.running:
-                    names = ", ".join(t.key for t in self.pending[:5])
+                    names = ", ".join([key for key, waits in self.waiting.items() if waits][:5])
                     self.error = RestoreError(f"restore plan cannot proceed: unresolved dependencies ({names})")
                     return None
                 self.cond.wait()
@@ -70,9 +80,16 @@ class _State:
             del self.running[task.key]
             if error is not None and self.error is None:
                 self.error = error
-            for waits in self.waiting.values():
+            for other in self.dependents.get(task.key, ()):
+                waits = self.waiting[other.key]
                 waits.discard(task.key)
+                if not waits:
+                    bisect.insort(self.ready, other, key=_order)
             self.cond.notify_all()
+
+
+def _order(task: Task) -> tuple:
+    return task.priority
 
 
 def run_pool(tasks: list[Task], sessions: list[Session]) -> None:
