@@ -96,8 +96,11 @@ class Session:
         """Statements one by one (each atomic); one naming a missing role is skipped and reported."""
         for statement in statements:
             try:
-                with self.conn.transaction():
+                if self.conn.autocommit:  # one statement is its own transaction: no BEGIN/COMMIT round trips
                     self.conn.execute(statement)
+                else:  # a savepoint, so that a skipped statement does not abort the single transaction
+                    with self.conn.transaction():
+                        self.conn.execute(statement)
             except psycopg.Error as exc:
                 role = missing_role(exc)
                 if role is None:
