@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 
 import msgspec
+import psycopg
 import pytest
 
 from engine.cli import main
@@ -340,3 +341,20 @@ def test_post_data_waits_only_for_the_data_it_needs(tricky, tmp_path):
     assert named("CONSTRAINT", "parent parent_v") == {"parent", "child"}
     # A refresh reads other tables: all of the data first.
     assert named("MATERIALIZED VIEW DATA", "owner_pets") is None
+
+
+def test_only_large_tables_are_frozen(tricky, target, tmp_path, monkeypatch):
+    """TRUNCATE + COPY FREEZE pays only for a large table: a small one is a plain COPY."""
+    import engine.restore.run as restore_run
+
+    result = backup(tricky, tmp_path)
+    monkeypatch.setattr(restore_run, "FREEZE_MIN_BYTES", 1000)  # app.owners has more COPY text, app.pets less
+    run_restore(result.directory, RestoreOptions(target, jobs=2), **QUIET)
+    try:
+        execute(target, "CREATE EXTENSION pageinspect")
+    except psycopg.Error:
+        pytest.skip("this build has no pageinspect")
+    frozen = """SELECT bool_and(t_infomask & 768 = 768) FROM heap_page_items(get_raw_page(%s, 0))
+                WHERE t_infomask IS NOT NULL"""  # 768: HEAP_XMIN_FROZEN
+    assert query(target, frozen, ("app.owners",)) == [(True,)]
+    assert query(target, frozen, ("app.pets",)) == [(False,)]
