@@ -98,8 +98,26 @@ class _Restore:
         self.created: set[int] = set()  # TOC ids of the tables this restore created
 
     def session(self) -> Session:
-        return Session(self.options.conninfo, self.settings, self.options.role,
-                       autocommit=not self.options.single_transaction)
+        session = Session(self.options.conninfo, self.settings, self.options.role,
+                          autocommit=not self.options.single_transaction)
+        if not self.options.single_transaction:
+            # Resumable mode commits every entry, thousands for a large schema, and each commit
+            # would wait for a WAL flush (an fsync). Asynchronous commit returns once the WAL is
+            # written; the WAL writer flushes it within 3 x wal_writer_delay. A server crash in
+            # that window loses the last few entries whole, never part of one (the target is as
+            # if the restore had been interrupted a moment earlier) and breaks the restore's
+            # connections, so the restore fails. Success is reported only after _flush().
+            # Measured with fsync on (PostgreSQL 18, --jobs 2): 1,000 small tables 16.1 -> 9.6 s,
+            # the mixed benchmark 4.9 -> 3.8 s (medians of 3).
+            session.conn.execute("SET synchronous_commit = off")
+        return session
+
+    def _flush(self, main: Session) -> None:
+        """Make every entry durable: a synchronous commit flushes the WAL up to its own commit
+        record, and with it every earlier commit of every session (WAL is one sequence)."""
+        with main.conn.transaction():
+            main.conn.execute("SET LOCAL synchronous_commit = on")
+            main.conn.execute("SELECT pg_catalog.txid_current()")  # an xid, so the commit is logged
 
     def run(self) -> RestoreResult:
         started = time.monotonic()
@@ -115,6 +133,8 @@ class _Restore:
             self._data_and_post(sessions)
             if self.options.single_transaction:
                 main.conn.commit()
+            else:
+                self._flush(main)
             tables = self._check(main, sessions)
         finally:
             for session in sessions:
