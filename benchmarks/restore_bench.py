@@ -14,6 +14,7 @@ Datasets:
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -75,6 +76,7 @@ def main() -> int:
     with Server.start("18") as server, tempfile.TemporaryDirectory(prefix="restore-bench-") as tmp:
         admin = psycopg.connect(server.dsn(), autocommit=True)
         counter = 0
+        loads: list[float] = []  # 1-minute load average after each run: the machine may be shared
         for kind in args.datasets.split(","):
             admin.execute(f"CREATE DATABASE src_{kind}")
             with psycopg.connect(server.dsn(f"src_{kind}"), autocommit=True) as conn:
@@ -101,7 +103,8 @@ def main() -> int:
                         restore_pgbackup(backup.directory, server.dsn(db), args.jobs)
                     elapsed = time.perf_counter() - started
                     times[method].append(elapsed)
-                    print(f"  run {run + 1} {method}: {elapsed:.2f}s", file=sys.stderr)
+                    loads.append(os.getloadavg()[0])
+                    print(f"  run {run + 1} {method}: {elapsed:.2f}s (load average {loads[-1]:.2f})", file=sys.stderr)
                     admin.execute(f"DROP DATABASE {db}")
             results.append((kind, size, times))
         admin.close()
@@ -113,6 +116,10 @@ def main() -> int:
     print(f"\nmedians of {args.runs} alternating runs; all runs: "
           + "; ".join(f"{k}: psql {[round(t, 2) for t in v['psql']]}, pgbackup {[round(t, 2) for t in v['pgbackup']]}"
                       for k, _, v in results))
+    # Each run's pair ran back to back: its ratio is less exposed to another user's load than the medians.
+    print("per-run ratios psql / pgbackup: " + "; ".join(
+        f"{k}: {[round(a / b, 2) for a, b in zip(v['psql'], v['pgbackup'])]}" for k, _, v in results))
+    print(f"load average (1 min) after the runs: {min(loads):.2f} to {max(loads):.2f}; {time.strftime('%Y-%m-%d %H:%M')}")
     return 0
 
 
