@@ -264,7 +264,7 @@ class _Restore:
                      f"are loaded")
         tasks = self._load_tasks(progress)
         loads = frozenset(t.key for t in tasks)
-        sizes = {t.key: -t.priority[0] for t in tasks}
+        sizes = {i.key: i.unit_length or i.data_length for i in data}
         if self.phases.data_other:
             tasks.append(Task(DATA_OTHER, self._data_other, loads, priority=(float("-inf"), 1, 0)))
             loads |= {DATA_OTHER}
