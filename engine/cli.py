@@ -97,6 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
                          help="load data/*.csv in file-name (FK) order into the target's existing tables")
     restore.add_argument("-O", "--no-owner", action="store_true", help="skip ALTER ... OWNER TO")
     restore.add_argument("-x", "--no-privileges", "--no-acl", action="store_true", help="skip GRANT/REVOKE")
+    restore.add_argument("--no-tablespaces", action="store_true",
+                         help="ignore the backup's tablespaces: everything into the target's default")
     restore.add_argument("--role", metavar="ROLE", help="SET ROLE on every connection before restoring")
     restore.add_argument("--verify", action="store_true",
                          help="also compare every table's content with the backup's COPY block (sha256)")
@@ -174,7 +176,8 @@ def _restore(args) -> int:
     options = RestoreOptions(
         conninfo=resolve_conninfo(args.dbname), jobs=args.jobs, single_transaction=args.single_transaction,
         clean=args.clean, if_exists=args.if_exists, existing_schemas=existing, from_csv=args.from_csv,
-        no_owner=args.no_owner, no_privileges=args.no_privileges, role=args.role, verify=args.verify,
+        no_owner=args.no_owner, no_privileges=args.no_privileges, no_tablespaces=args.no_tablespaces,
+        role=args.role, verify=args.verify,
     )
     result = run_restore(directory, options)
     for line in summary_lines(result):

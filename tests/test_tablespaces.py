@@ -154,3 +154,17 @@ def test_backup_without_tablespaces_restores_into_the_default(placed, target, tm
     run_restore(result.directory, RestoreOptions(target, jobs=2), **QUIET)
     assert {ts for _, _, ts, _ in query(target, PLACEMENT)} <= {"", None}
     assert table_checksums(target) == table_checksums(placed)
+
+
+def test_restore_without_tablespaces_into_a_target_that_lacks_them(server, source, target, tmp_path):
+    """pgbackup restore --no-tablespaces (pg_restore's): the backup's tablespaces are ignored,
+    so a target without them (a managed service, say) takes everything into its default."""
+    create_tablespace(server, "ts_elsewhere")
+    execute(source, "CREATE TABLE public.far (a int PRIMARY KEY) TABLESPACE ts_elsewhere;"
+                    "INSERT INTO public.far SELECT generate_series(1, 10)")
+    result = backup(source, tmp_path)
+    execute(source, "DROP TABLE public.far")
+    execute(server.dsn(), "DROP TABLESPACE ts_elsewhere")
+    run_restore(result.directory, RestoreOptions(target, jobs=2, no_tablespaces=True), **QUIET)
+    assert query(target, "SELECT count(*), min(c.reltablespace) FROM public.far, pg_class c"
+                         " WHERE c.relname = 'far'") == [(10, 0)]

@@ -16,6 +16,7 @@ class RestoreOptions(msgspec.Struct, frozen=True):
     from_csv: bool = False  # load data/*.csv into existing tables instead of the script
     no_owner: bool = False
     no_privileges: bool = False
+    no_tablespaces: bool = False  # every relation in the target's default tablespace
     role: str | None = None  # SET ROLE on every connection
     verify: bool = False  # also compare each table's content with the backup's COPY block
     sections: tuple[str, ...] = ("pre-data", "data", "post-data")

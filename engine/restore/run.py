@@ -99,7 +99,8 @@ class _Restore:
 
     def session(self) -> Session:
         session = Session(self.options.conninfo, self.settings, self.options.role,
-                          autocommit=not self.options.single_transaction)
+                          autocommit=not self.options.single_transaction,
+                          tablespaces=not self.options.no_tablespaces)
         if not self.options.single_transaction:
             # Resumable mode commits every entry, thousands for a large schema, and each commit
             # would wait for a WAL flush (an fsync). Asynchronous commit returns once the WAL is
@@ -152,7 +153,8 @@ class _Restore:
             if count:
                 raise RestoreError(f"target database is not empty ({count} relations); restore into an empty "
                                    f"database, or use --clean --if-exists to replace what the backup holds")
-        check_tablespaces(conn, self.phases.pre + self.phases.post)
+        if not self.options.no_tablespaces:
+            check_tablespaces(conn, self.phases.pre + self.phases.post)
         roles = {r for (r,) in conn.execute("SELECT rolname FROM pg_catalog.pg_roles")}
         for item in self.phases.pre + self.phases.data_other + self.phases.post:
             if item.kind == "OWNER" and item.owner and item.owner not in roles:

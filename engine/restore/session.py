@@ -59,10 +59,11 @@ def missing_role(exc: psycopg.Error) -> str | None:
 class Session:
     """A connection prepared for restoring: settings applied, role set; one per worker thread."""
 
-    def __init__(self, conninfo: str, settings: str, role: str | None, autocommit: bool):
+    def __init__(self, conninfo: str, settings: str, role: str | None, autocommit: bool, tablespaces: bool = True):
         self.conn = connect(conninfo, autocommit=autocommit)
         self.busy = threading.Event()
         self.role = role
+        self.tablespaces = tablespaces  # False: --no-tablespaces, every entry under the target's default
         self.tablespace: str | None = None  # default_tablespace as this connection has it set; None: unset
         try:
             if settings:
@@ -75,7 +76,7 @@ class Session:
             raise RestoreError(f"cannot prepare a restore connection ({what}): {server_message(exc)}") from None
 
     def run(self, item: TocItem, text: str) -> None:
-        if item.tablespace is not None and item.tablespace != self.tablespace:
+        if self.tablespaces and item.tablespace is not None and item.tablespace != self.tablespace:
             self._set_tablespace(item)
         try:
             self.conn.execute(text)
