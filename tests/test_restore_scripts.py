@@ -149,10 +149,11 @@ def test_scripts_hold_no_secret_and_quote_hostile_names(source, make_db, tmp_pat
 
 
 def test_seed_entry_points(sample, tmp_path):
-    out = tmp_path / "out"
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
     for script, legacy in (("backup-db-v2.sh", False), ("backup-db.sh", True)):
+        # One directory each: two backups in the same second would share a name (refused).
+        out = tmp_path / script
         result = subprocess.run(["sh", str(ROOT / "storage" / "scripts" / script), "--prod", "-o", str(out)],
                                 env=dict(env, DATABASE_URL=sample), capture_output=True, text=True, check=False)
         assert result.returncode == 0, result.stderr
@@ -162,7 +163,7 @@ def test_seed_entry_points(sample, tmp_path):
                                capture_output=True, text=True, check=False).stdout
     for option in ("--no-auth", "--no-storage", "--no-transient", "--no-org-data", "--prod", "--dry-run", "--profile"):
         assert option in help_text
-    assert len(list(out.iterdir())) >= 1
+    assert all(len(list((tmp_path / script).iterdir())) == 1 for script in ("backup-db-v2.sh", "backup-db.sh"))
 
 
 def test_uncompressed_backup_verifies_and_restores(sample, make_db, tmp_path, bindir):
