@@ -68,13 +68,15 @@ ORDER BY a.attrelid, a.attnum
 """
 
 
-SEQUENCES = f"""
+def _sequences_sql(version: int) -> str:
+    # Before 15 every sequence is logged, an unlogged table's identity sequence too: no persistence.
+    persistence = "c.relpersistence::text" if version >= 150000 else "NULL::text"
+    return f"""
 SELECT c.oid, n.nspname, c.relname, pg_catalog.pg_get_userbyid(c.relowner),
        pg_catalog.format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcache,
        s.seqcycle, d.refobjid::int8, a.attname, COALESCE(d.deptype = 'i', false),
        pg_catalog.pg_sequence_last_value(c.oid), pg_catalog.pg_sequence_last_value(c.oid) IS NOT NULL,
-       -- before 15 every sequence is logged, an unlogged table's identity sequence too: no persistence
-       CASE WHEN pg_catalog.current_setting('server_version_num')::int >= 150000 THEN c.relpersistence::text END,
+       {persistence},
        c.relacl::text[], (SELECT dsc.description FROM pg_catalog.pg_description dsc WHERE dsc.objoid = c.oid AND dsc.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND dsc.objsubid = 0)
 FROM pg_catalog.pg_sequence s
 JOIN pg_catalog.pg_class c ON c.oid = s.seqrelid
@@ -101,4 +103,4 @@ def read_columns(conn: psycopg.Connection) -> dict[int, list[Column]]:
 
 
 def read_sequences(conn: psycopg.Connection) -> list[Sequence]:
-    return conn.cursor(row_factory=args_row(Sequence)).execute(SEQUENCES).fetchall()
+    return conn.cursor(row_factory=args_row(Sequence)).execute(_sequences_sql(conn.info.server_version)).fetchall()
