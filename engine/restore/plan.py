@@ -34,7 +34,9 @@ class Phases(Struct):
 def phases(items: list[TocItem], options: RestoreOptions) -> Phases:
     existing = set(options.existing_schemas)
     schema_keys = {i.key for i in items if i.kind == "SCHEMA" and i.schema is None and i.name in existing}
-    settings = next((i.id for i in items if i.kind == "SET"), -1)
+    # The script's session settings (ScriptWriter.begin); later SET items (default_tablespace)
+    # are set per entry by the session that runs it.
+    settings = next((i.id for i in items if i.kind == "SET" and i.key == "settings"), -1)
     out = Phases(settings, [], [], [], [], [], [])
     for item in items:
         if item.kind in NOT_RUN or item.key == "header":
