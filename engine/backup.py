@@ -118,14 +118,16 @@ def prepare(options: BackupOptions, lead: Lead, profile: Profile, lock: bool = T
     excluded = excluded_categories(profile, list(cats.exclude), cats.prod)
     chosen_from: list[Categorized] = []
 
-    def choose_and_lock(tables: list[Table], schemas: list[Schema], sequences: list[Sequence]) -> None:
-        # What is in and out depends on names only: decided before the tables' parts are read.
+    def choose_and_lock(tables: list[Table], schemas: list[Schema], sequences: list[Sequence]) -> set[int]:
+        # What is in and out depends on names only: decided before the tables' parts are read,
+        # and the parts of those left out are not read at all.
         categorized = _choose(options, profile, excluded, tables, [s.name for s in schemas], sequences)
         chosen_from.append(categorized)
+        out = categorized.chosen.excluded_tables
         if lock:
-            out = categorized.chosen.excluded_tables
             lead.lock_tables([(t.schema, t.name) for t in tables if t.oid not in out and t.relkind in ("r", "p")],
                              options.lock_wait_timeout)
+        return {t.oid for t in tables if t.oid in out}
 
     # Hundreds of thousands of small records, none cyclic: the collector's passes over them
     # would cost more than the work itself.

@@ -56,7 +56,7 @@ FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database()
 
 def read_catalog(conn: psycopg.Connection, readers: int = 0,
                  open_reader: Callable[[], psycopg.Connection] | None = None,
-                 before_parts: Callable[[list[Table], list[Schema], list[Sequence]], None] | None = None,
+                 before_parts: Callable[[list[Table], list[Schema], list[Sequence]], set[int]] | None = None,
                  ) -> Catalog:
     """Everything dumpable in the connected database, as seen by the connection's snapshot.
 
@@ -68,18 +68,23 @@ def read_catalog(conn: psycopg.Connection, readers: int = 0,
     without their columns yet) and before anything else: the caller locks there the tables it
     backs up, as pg_dump locks its tables before reading their parts. pg_get_indexdef() and the
     other deparsing functions read the current catalog, not the snapshot: a table altered
-    meanwhile would be written half old, half new.
+    meanwhile would be written half old, half new. It returns the oids of the relations left
+    out, whose parts are not read (some deparsing functions lock their table, and a table left
+    out may well be locked by someone else); those Tables have no columns.
     """
     with ReaderPool(conn, readers, open_reader) as pool:
         relations, schemas, sequences = read_relations(conn), read_schemas(conn), read_sequences(conn)
-        if before_parts is not None:
-            before_parts([_table(row, []) for row in relations], schemas, sequences)
+        skip = sorted(before_parts([_table(row, []) for row in relations], schemas, sequences)) if before_parts else []
+
+        def skipping(read: Callable) -> Callable[[psycopg.Connection], object]:
+            return lambda conn: read(conn, skip)
+
         # Heaviest first. The per-table queries filter on USER_RELATIONS, server-side.
         futures = {name: pool.submit(read) for name, read in (
-            ("columns", read_columns), ("indexes", read_indexes), ("depends", read_depends),
-            ("constraints", read_constraints), ("database", lambda c: c.execute(DATABASE).fetchone()),
-            ("kinds", read_kinds), ("functions", read_functions), ("triggers", read_triggers),
-            ("policies", read_policies), ("rules", read_rules), ("extensions", read_extensions),
+            ("columns", skipping(read_columns)), ("indexes", skipping(read_indexes)), ("depends", read_depends),
+            ("constraints", skipping(read_constraints)), ("database", lambda c: c.execute(DATABASE).fetchone()),
+            ("kinds", skipping(read_kinds)), ("functions", read_functions), ("triggers", skipping(read_triggers)),
+            ("policies", skipping(read_policies)), ("rules", skipping(read_rules)), ("extensions", read_extensions),
             ("enums", read_enums), ("composites", read_composites), ("domains", read_domains),
             ("extension_members", read_extension_members),
         )}

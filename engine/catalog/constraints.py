@@ -44,9 +44,9 @@ ORDER BY n.nspname, c.relname
 """
 
 
-def read_constraints(conn: psycopg.Connection) -> list[Constraint]:
-    return conn.cursor(row_factory=args_row(Constraint)).execute(CONSTRAINTS).fetchall()
+def read_constraints(conn: psycopg.Connection, skip: list[int]) -> list[Constraint]:
+    return conn.cursor(row_factory=args_row(Constraint)).execute(CONSTRAINTS, {"skip": skip}).fetchall()
 
 
-def read_indexes(conn: psycopg.Connection) -> list[Index]:
-    return conn.cursor(row_factory=args_row(Index)).execute(INDEXES).fetchall()
+def read_indexes(conn: psycopg.Connection, skip: list[int]) -> list[Index]:
+    return conn.cursor(row_factory=args_row(Index)).execute(INDEXES, {"skip": skip}).fetchall()

@@ -16,13 +16,14 @@ def not_extension_member(catalog: str, oid_expr: str) -> str:
     )
 
 
-# The relations a backup may hold, exactly as RELATIONS selects them: the per-table queries
-# (columns, constraints, indexes...) filter on this server-side rather than on a parameter of
-# 10^4 oids sent with each; every connection has the same snapshot, so the set is the same.
+# The relations whose parts (columns, constraints, indexes...) a backup reads: those RELATIONS
+# selects, less the ones the backup leaves out (parameter `skip`, an oid array: usually few, where
+# the kept ones may be 10^4); filtered server-side, every connection in the same snapshot.
 USER_RELATIONS = (
     "(SELECT c.oid FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
     f" WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND {USER_NAMESPACE}"
-    f" AND {not_extension_member('pg_class', 'c.oid')})"
+    f" AND {not_extension_member('pg_class', 'c.oid')}"
+    " AND NOT (c.oid = ANY(%(skip)s::pg_catalog.oid[])))"
 )
 
 # Comments are read with a scalar subquery on pg_description (an index probe), never with

@@ -104,5 +104,5 @@ def read_user_mappings(conn: psycopg.Connection) -> list[UserMapping]:
     return conn.cursor(row_factory=args_row(UserMapping)).execute(USER_MAPPINGS).fetchall()
 
 
-def read_foreign_tables(conn: psycopg.Connection) -> list[ForeignTable]:
-    return conn.cursor(row_factory=args_row(ForeignTable)).execute(FOREIGN_TABLES).fetchall()
+def read_foreign_tables(conn: psycopg.Connection, skip: list[int]) -> list[ForeignTable]:
+    return conn.cursor(row_factory=args_row(ForeignTable)).execute(FOREIGN_TABLES, {"skip": skip}).fetchall()

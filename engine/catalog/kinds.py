@@ -65,7 +65,8 @@ class Kinds(Struct):
     access_methods: list[AccessMethod] = []
 
 
-def read_kinds(conn: psycopg.Connection) -> Kinds:
+def read_kinds(conn: psycopg.Connection, skip: list[int]) -> Kinds:
+    """Every other kind; foreign tables' options but for the relations in `skip`."""
     families = read_operator_families(conn)
     classes = read_operator_classes(conn)
     family_oids = sorted({f.oid for f in families} | {c.family_oid for c in classes})
@@ -91,7 +92,7 @@ def read_kinds(conn: psycopg.Connection) -> Kinds:
         wrappers=read_wrappers(conn),
         servers=read_servers(conn),
         user_mappings=read_user_mappings(conn),
-        foreign_tables=read_foreign_tables(conn),
+        foreign_tables=read_foreign_tables(conn, skip),
         publications=read_publications(conn),
         publication_tables=read_publication_tables(conn),
         publication_schemas=read_publication_schemas(conn),

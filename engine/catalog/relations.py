@@ -94,10 +94,10 @@ def read_relations(conn: psycopg.Connection) -> list[tuple]:
     return conn.execute(RELATIONS).fetchall()
 
 
-def read_columns(conn: psycopg.Connection) -> dict[int, list[Column]]:
-    """Every column of the relations RELATIONS reads, by relation oid."""
+def read_columns(conn: psycopg.Connection, skip: list[int]) -> dict[int, list[Column]]:
+    """Every column of the relations RELATIONS reads but those in `skip`, by relation oid."""
     columns: dict[int, list[Column]] = {}
-    for relid, *fields in conn.execute(_columns_sql(conn.info.server_version)).fetchall():
+    for relid, *fields in conn.execute(_columns_sql(conn.info.server_version), {"skip": skip}).fetchall():
         columns.setdefault(relid, []).append(Column(*fields))
     return columns
 

@@ -17,5 +17,5 @@ ORDER BY r.ev_class, r.rulename
 """
 
 
-def read_rules(conn: psycopg.Connection) -> list[Rule]:
-    return conn.cursor(row_factory=args_row(Rule)).execute(RULES).fetchall()
+def read_rules(conn: psycopg.Connection, skip: list[int]) -> list[Rule]:
+    return conn.cursor(row_factory=args_row(Rule)).execute(RULES, {"skip": skip}).fetchall()

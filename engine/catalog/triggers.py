@@ -46,10 +46,10 @@ ORDER BY p.polrelid, p.polname
 """
 
 
-def read_triggers(conn: psycopg.Connection) -> list[Trigger]:
+def read_triggers(conn: psycopg.Connection, skip: list[int]) -> list[Trigger]:
     sql = _triggers_sql(conn.info.server_version)
-    return conn.cursor(row_factory=args_row(Trigger)).execute(sql).fetchall()
+    return conn.cursor(row_factory=args_row(Trigger)).execute(sql, {"skip": skip}).fetchall()
 
 
-def read_policies(conn: psycopg.Connection) -> list[Policy]:
-    return conn.cursor(row_factory=args_row(Policy)).execute(POLICIES).fetchall()
+def read_policies(conn: psycopg.Connection, skip: list[int]) -> list[Policy]:
+    return conn.cursor(row_factory=args_row(Policy)).execute(POLICIES, {"skip": skip}).fetchall()
