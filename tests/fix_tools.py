@@ -46,6 +46,17 @@ def schema_dump(bindir: Path, conninfo: str) -> str:
     return text
 
 
+def assert_same_schema(bindir: Path, source: str, restored: str) -> str:
+    """The restored database's schema_dump is the source's (a readable diff if not); the source's."""
+    expected, actual = schema_dump(bindir, source), schema_dump(bindir, restored)
+    if expected != actual:
+        import difflib
+
+        diff = "".join(difflib.unified_diff(expected.splitlines(True), actual.splitlines(True), "source", "restored"))
+        pytest.fail("schema differs:\n" + diff[:20000])
+    return expected
+
+
 def table_checksums(conninfo: str) -> dict[str, tuple[int, str]]:
     """Row count and an md5 of every row's text, ordered, for every user table."""
     with psycopg.connect(conninfo, autocommit=True) as conn:

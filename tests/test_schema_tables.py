@@ -15,7 +15,7 @@ from engine.restore import RestoreOptions, run_restore
 
 from .fix_fixtures import build_database
 from .fix_server import execute, query
-from .fix_tools import backup, psql_restore, schema_dump, table_checksums
+from .fix_tools import assert_same_schema, backup, psql_restore, table_checksums
 
 
 @pytest.fixture(scope="module")
@@ -29,12 +29,7 @@ def relations_backup(relations, tmp_path_factory):
 
 
 def _same(source: str, restored: str, bindir) -> None:
-    expected, actual = schema_dump(bindir, source), schema_dump(bindir, restored)
-    if expected != actual:
-        import difflib
-
-        diff = "".join(difflib.unified_diff(expected.splitlines(True), actual.splitlines(True), "source", "restored"))
-        pytest.fail("schema differs:\n" + diff[:20000])
+    assert_same_schema(bindir, source, restored)
     assert table_checksums(restored) == table_checksums(source)
 
 

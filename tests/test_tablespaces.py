@@ -21,7 +21,7 @@ from engine.script import TOC_NAME, Toc, iter_entries, read_toc
 
 from .fix_fixtures import build_database
 from .fix_server import execute, query
-from .fix_tools import backup, psql_restore, schema_dump, table_checksums
+from .fix_tools import assert_same_schema, backup, psql_restore, table_checksums
 
 TABLESPACES = ("ts1", 'tbl space "2"')
 QUIET = {"log": lambda message: None}
@@ -64,13 +64,7 @@ def placed_backup(placed, tmp_path_factory):
 
 
 def _same(source: str, restored: str, bindir) -> None:
-    expected, actual = schema_dump(bindir, source), schema_dump(bindir, restored)
-    assert "SET default_tablespace = ts1;" in expected
-    if expected != actual:
-        import difflib
-
-        diff = "".join(difflib.unified_diff(expected.splitlines(True), actual.splitlines(True), "source", "restored"))
-        pytest.fail("schema differs:\n" + diff[:20000])
+    assert "SET default_tablespace = ts1;" in assert_same_schema(bindir, source, restored)
     assert query(restored, PLACEMENT) == query(source, PLACEMENT)
     assert table_checksums(restored) == table_checksums(source)
 
