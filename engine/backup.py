@@ -127,7 +127,7 @@ def prepare(options: BackupOptions, lead: Lead, profile: Profile, lock: bool = T
         if lock:
             lead.lock_tables([(t.schema, t.name) for t in tables if t.oid not in out and t.relkind in ("r", "p")],
                              options.lock_wait_timeout)
-        return {t.oid for t in tables if t.oid in out}
+        return set(out)
 
     # Hundreds of thousands of small records, none cyclic: the collector's passes over them
     # would cost more than the work itself.

@@ -72,7 +72,8 @@ def verify_backup(directory: Path, written: WrittenToc | None = None) -> BackupR
     report.metadata = metadata
     say(True, f"{METADATA_NAME}: version {metadata.version}, backup {metadata.timestamp} of {metadata.database}")
     _check_files(directory, metadata, say)
-    row_counts = _load(directory / ROW_COUNTS_NAME, lambda p: msgspec.json.decode(p.read_bytes(), type=dict[str, int]), say)
+    row_counts = _load(directory / ROW_COUNTS_NAME,
+                       lambda p: msgspec.json.decode(p.read_bytes(), type=dict[str, int]), say)
     toc = _load(directory / metadata.toc, lambda p: read_toc(p, written), say)
     if toc is not None:
         _check_script(directory, metadata, toc, row_counts, say)
