@@ -453,10 +453,20 @@ def _dependency_edges(b: _Builder) -> None:
     """
     owned = {(f"pg_class:{s.oid}", f"pg_class:{s.owned_by_table}") for s in b.catalog.sequences}
     b.depends = [(d.dependent, d.referenced) for d in b.catalog.depends if (d.dependent, d.referenced) not in owned]
+    # An entry comes after its schema's; through another entry of that schema it needs (an
+    # index its table, a comment its object) it already does: 10^5 edges fewer to sort and record.
     schema_keys = {s.name: f"pg_namespace:{s.oid}" for s in b.catalog.schemas}
-    for entry in b.entries.values():
-        if entry.schema in schema_keys and entry.key != schema_keys[entry.schema]:
-            entry.deps.append(schema_keys[entry.schema])
+    entries = b.entries
+    for entry in entries.values():
+        schema_key = schema_keys.get(entry.schema)
+        if schema_key is None or entry.key == schema_key:
+            continue
+        for dep in entry.deps:
+            other = entries.get(dep)
+            if other is not None and other.schema == entry.schema:
+                break
+        else:
+            entry.deps.append(schema_key)
 
 
 def _refresh_edges(b: _Builder, graph: "_Graph") -> None:

@@ -85,3 +85,33 @@ def test_backup_locks_only_the_chosen_tables(source, tmp_path, flag):
         run.join()
     assert not waited
     assert codes == [0 if flag else 1]
+
+
+@pytest.mark.parametrize("readers", [0, 2])
+def test_an_error_before_the_parts_ends_the_read_at_once(source, readers):
+    """The reads that need no lock start while the lead reads the tables; when choosing or
+    locking fails, those still waiting for a connection (with no reader, for the lead) are
+    given up, not left hanging, and the error is the caller's."""
+    class Refused(Exception):
+        pass
+
+    def refuse(tables, schemas, sequences) -> set[int]:
+        raise Refused
+
+    lead = Lead(source)
+    outcome = []
+
+    def read() -> None:
+        try:
+            read_catalog(lead.conn, readers, lead.open_reader, refuse)
+        except Refused:
+            outcome.append("refused")
+
+    thread = threading.Thread(target=read, daemon=True)
+    thread.start()
+    thread.join(30)
+    try:
+        assert not thread.is_alive() and outcome == ["refused"]
+        assert lead.conn.execute("SELECT 1").fetchone() == (1,)  # the lead is usable still
+    finally:
+        lead.close()

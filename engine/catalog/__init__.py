@@ -72,22 +72,28 @@ def read_catalog(conn: psycopg.Connection, readers: int = 0,
     out, whose parts are not read (some deparsing functions lock their table, and a table left
     out may well be locked by someone else); those Tables have no columns.
     """
-    with ReaderPool(conn, readers, open_reader) as pool:
+    with ReaderPool(conn, readers, open_reader, lead_busy=True) as pool:
+        # What no table lock protects (pg_dump locks none of these either) and every backup
+        # reads whole starts at once on the readers, heaviest first, while the lead reads the
+        # relations and locks them.
+        futures = {name: pool.submit(read) for name, read in (
+            ("depends", read_depends), ("functions", read_functions), ("extensions", read_extensions),
+            ("enums", read_enums), ("composites", read_composites), ("domains", read_domains),
+            ("extension_members", read_extension_members),
+            ("database", lambda c: c.execute(DATABASE).fetchone()),
+        )}
         relations, schemas, sequences = read_relations(conn), read_schemas(conn), read_sequences(conn)
         skip = sorted(before_parts([_table(row, []) for row in relations], schemas, sequences)) if before_parts else []
+        pool.release_lead()
 
         def skipping(read: Callable) -> Callable[[psycopg.Connection], object]:
             return lambda conn: read(conn, skip)
 
-        # Heaviest first. The per-table queries filter on USER_RELATIONS, server-side.
-        futures = {name: pool.submit(read) for name, read in (
-            ("columns", skipping(read_columns)), ("indexes", skipping(read_indexes)), ("depends", read_depends),
-            ("constraints", skipping(read_constraints)), ("database", lambda c: c.execute(DATABASE).fetchone()),
-            ("kinds", skipping(read_kinds)), ("functions", read_functions), ("triggers", skipping(read_triggers)),
-            ("policies", skipping(read_policies)), ("rules", skipping(read_rules)), ("extensions", read_extensions),
-            ("enums", read_enums), ("composites", read_composites), ("domains", read_domains),
-            ("extension_members", read_extension_members),
-        )}
+        # The tables' parts, heaviest first; each query filters on USER_RELATIONS, server-side.
+        futures.update({name: pool.submit(skipping(read)) for name, read in (
+            ("columns", read_columns), ("indexes", read_indexes), ("constraints", read_constraints),
+            ("kinds", read_kinds), ("triggers", read_triggers), ("policies", read_policies), ("rules", read_rules),
+        )})
         results = {name: future.result() for name, future in futures.items()}
     name, encoding = results.pop("database")
     columns_of = results.pop("columns")

@@ -25,16 +25,22 @@ class ReaderPool:
     """
 
     def __init__(self, lead: psycopg.Connection, readers: int,
-                 open_reader: Callable[[], psycopg.Connection] | None):
+                 open_reader: Callable[[], psycopg.Connection] | None, lead_busy: bool = False):
+        """`lead_busy`: the caller goes on using the lead; reads wait for the readers, or for
+        `release_lead()`."""
         self.lead = lead
         readers = readers if open_reader else 0
-        self.free: list[psycopg.Connection] = [lead]
+        self.free: list[psycopg.Connection] = [] if lead_busy else [lead]
         self.cond = threading.Condition()
         self.open_reader = open_reader
         self.opened: list[psycopg.Connection] = []
+        self.closing = False
         self.executor = ThreadPoolExecutor(1 + readers, thread_name_prefix="catalog")
         for _ in range(readers):  # connecting takes round trips: done while the caller reads on
             self.executor.submit(self._connect)
+
+    def release_lead(self) -> None:
+        self._give(self.lead)
 
     def submit(self, read: Callable[[psycopg.Connection], object]) -> Future:
         return self.executor.submit(self._run, read)
@@ -70,6 +76,8 @@ class ReaderPool:
     def _take(self, lead: bool = False) -> psycopg.Connection:
         with self.cond:
             while not (self.lead in self.free if lead else self.free):
+                if self.closing:  # the caller gave up (an error) with the lead still its own
+                    raise EngineError("the catalog reader pool is closed")
                 self.cond.wait()
             return self.free.pop(self.free.index(self.lead) if lead else -1)
 
@@ -82,6 +90,9 @@ class ReaderPool:
         return self
 
     def __exit__(self, *exc) -> None:
+        with self.cond:
+            self.closing = True
+            self.cond.notify_all()
         self.executor.shutdown(wait=True, cancel_futures=True)
         for conn in self.opened:
             conn.close()

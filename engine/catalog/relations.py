@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import psycopg
+from msgspec.structs import replace
 from psycopg.rows import args_row
 
 from .filters import USER_NAMESPACE, USER_RELATIONS, not_extension_member
@@ -54,7 +55,7 @@ SELECT a.attrelid, a.attnum, a.attname, pg_catalog.format_type(a.atttypid, a.att
        a.attislocal,
        CASE WHEN a.attstorage <> t.typstorage THEN a.attstorage::text END,
        {compression}, {stattarget}, a.attoptions, a.attacl::text[],
-       (SELECT dsc.description FROM pg_catalog.pg_description dsc WHERE dsc.objoid = a.attrelid AND dsc.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND dsc.objsubid = a.attnum), d.oid::int8, a.attinhcount::int,
+       NULL::text, d.oid::int8, a.attinhcount::int,
        nn_validated, nn_noinherit, nn_local
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
@@ -64,7 +65,13 @@ LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace
 {notnull_join}
 CROSS JOIN LATERAL (SELECT {notnull}) nnx(nn_name, nn_validated, nn_noinherit, nn_local)
 WHERE a.attrelid IN {USER_RELATIONS} AND a.attnum > 0 AND NOT a.attisdropped
-ORDER BY a.attrelid, a.attnum
+"""
+
+# Column comments are few where columns are 10^5: one probe of pg_description per column was
+# a third of the columns query. Sorting the rows server-side was another fifth (see read_columns).
+COLUMN_COMMENTS = """
+SELECT objoid, objsubid, description FROM pg_catalog.pg_description
+WHERE classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND objsubid > 0
 """
 
 
@@ -95,10 +102,17 @@ def read_relations(conn: psycopg.Connection) -> list[tuple]:
 
 
 def read_columns(conn: psycopg.Connection, skip: list[int]) -> dict[int, list[Column]]:
-    """Every column of the relations RELATIONS reads but those in `skip`, by relation oid."""
+    """Every column of the relations RELATIONS reads but those in `skip`, by relation oid, in
+    attnum order."""
+    rows = conn.execute(_columns_sql(conn.info.server_version), {"skip": skip}).fetchall()
+    rows.sort()  # (attrelid, attnum, ...): unique, and already in order as a heap scan returns them
+    comments = {(relid, attnum): text for relid, attnum, text in conn.execute(COLUMN_COMMENTS).fetchall()}
     columns: dict[int, list[Column]] = {}
-    for relid, *fields in conn.execute(_columns_sql(conn.info.server_version), {"skip": skip}).fetchall():
-        columns.setdefault(relid, []).append(Column(*fields))
+    for relid, *fields in rows:
+        column = Column(*fields)
+        if comments and (relid, column.attnum) in comments:
+            column = replace(column, comment=comments[relid, column.attnum])
+        columns.setdefault(relid, []).append(column)
     return columns
 
 
