@@ -596,12 +596,17 @@ class _Graph:
 
 def _graph(b: _Builder) -> _Graph:
     graph = _Graph(list(b.entries))
-    number, add = graph.number, graph.add_edge
+    # _Graph.add_edge, inlined: called for each of 10^5 edges.
+    number, succ, pred, codes, via = graph.number, graph.succ, graph.pred, graph.codes, graph.via
+    size = len(graph.keys)
+    find_entry = number.get
     for i, entry in enumerate(b.entries.values()):
         for dep in entry.deps:
-            j = number.get(dep)
-            if j is not None:
-                add(j, i)
+            j = find_entry(dep)
+            if j is not None and j != i and (code := j * size + i) not in codes:
+                codes.add(code)
+                succ[j].append(i)
+                pred[i].append(j)
     # Catalog identity -> number of the entry creating it; an extension's member: the extension's.
     creator = {identity: number[key] for identity, key in b.defining.items()}
     for member, extension in b.catalog.extension_members.items():
@@ -611,9 +616,15 @@ def _graph(b: _Builder) -> _Graph:
             creator.pop(member, None)
     find = creator.get
     for dependent, referenced in b.depends:
-        source, target = find(dependent), find(referenced)
-        if source is not None and target is not None:
-            add(target, source, dependent)  # via: the catalog identity that made the edge
+        source = find(dependent)
+        if source is None:
+            continue
+        target = find(referenced)
+        if target is not None and target != source and (code := target * size + source) not in codes:
+            codes.add(code)
+            succ[target].append(source)
+            pred[source].append(target)
+            via[code] = dependent  # the catalog identity that made the edge
     _refresh_edges(b, graph)
     return graph
 
@@ -687,18 +698,21 @@ def _topological(graph: _Graph, order_of: list[int]) -> list[int] | None:
 
 def _order(b: _Builder, fk_rank: dict[int, int]) -> list[Entry]:
     """Topological order, sections first, with a deterministic tie-break; loops repaired first."""
-    rank = {s: i for i, s in enumerate(SECTIONS)}
+    # Section and kind in one number (kind ranks are below 100): one comparison fewer each.
+    rank = {s: 100 * i for i, s in enumerate(SECTIONS)}
+    kind_rank = KIND_RANK.get
 
-    def sort_key(e: Entry):
-        data_rank = fk_rank.get(e.table_oid, 0) if e.kind == "TABLE DATA" else 0
-        return (rank[e.section], KIND_RANK.get(e.kind, 50), data_rank, e.schema or "", e.name, e.key)
+    def sort_keys(entries: list[Entry]) -> list[tuple]:
+        return [(rank[e.section] + kind_rank(e.kind, 50),
+                 fk_rank.get(e.table_oid, 0) if e.kind == "TABLE DATA" else 0, e.schema or "", e.name, e.key)
+                for e in entries]
 
     while True:
         graph = _graph(b)
         if _fix_sections(b, graph):
             continue
         entries = list(b.entries.values())  # by number
-        order = _topological(graph, sorted(range(len(entries)), key=lambda i: sort_key(entries[i])))
+        order = _topological(graph, sorted(range(len(entries)), key=sort_keys(entries).__getitem__))
         if order is not None:
             break
         cycle = graph.find_cycle()

@@ -131,19 +131,26 @@ class ScriptWriter:
                    owner=None)
 
     def sql(self, entry, text: str) -> None:
+        """One statement group as its own TOC item (10^5 of them: kept to the bare work)."""
         if not text:
             return
         tablespace = entry.tablespace if self.tablespaces else None
         if tablespace is not None and tablespace != self.tablespace:
             self._set_tablespace(entry)
-        label = f"-- {entry.kind}: {entry.schema + '.' if entry.schema else ''}{entry.name}"
-        data = (comment_safe(label) + "\n" + text + "\n").encode(self.codec)
-        self._buffer(data)
+        schema = entry.schema
+        label = f"-- {entry.kind}: {schema}.{entry.name}" if schema else f"-- {entry.kind}: {entry.name}"
+        data = f"{comment_safe(label)}\n{text}\n".encode(self.codec)
+        size = len(data)
+        self.pending.append(data)
+        self.pending_size += size
+        if self.pending_size >= FLUSH_AT:
+            self._flush()
         self.ids[entry.key] = item_id = len(self.items)
-        self.items.append(TocItem(item_id, entry.key, entry.kind, entry.section, entry.schema, entry.name,
-                                  entry.owner, self.raw_pos, len(data), self._dep_ids(entry),
-                                  tablespace=tablespace, drop=entry.drop))
-        self.raw_pos += len(data)
+        get_id = self.ids.get
+        self.items.append(TocItem(item_id, entry.key, entry.kind, entry.section, schema, entry.name, entry.owner,
+                                  self.raw_pos, size, [i for i in map(get_id, entry.deps) if i is not None],
+                                  0, 0, None, None, None, tablespace, entry.drop))
+        self.raw_pos += size
 
     def _set_tablespace(self, entry) -> None:
         """pg_backup_archiver.c's _selectTablespace: SET default_tablespace, as its own SET item.
