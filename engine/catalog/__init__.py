@@ -84,9 +84,9 @@ def read_catalog(conn: psycopg.Connection, readers: int = 0,
         )}
         relations, schemas, sequences = read_relations(conn), read_schemas(conn), read_sequences(conn)
         left_out = before_parts([_table(row, []) for row in relations], schemas, sequences) if before_parts else set()
+        pool.release_lead()  # first: without readers, the reads above wait for it
         members = futures["extension_members"].result()
         skip = sorted({*left_out, *(int(m.removeprefix("pg_class:")) for m in members if m.startswith("pg_class:"))})
-        pool.release_lead()
 
         def skipping(read: Callable) -> Callable[[psycopg.Connection], object]:
             return lambda conn: read(conn, skip)
