@@ -208,6 +208,12 @@ def copy_columns(table: Table) -> list[str]:
     return [c.name for c in table.columns if not c.generated]
 
 
+def copy_from_stdin_of(name: str, columns: list[str]) -> str:
+    """`COPY name (columns) FROM stdin;`; without a column list for a table without columns
+    (`()` is a syntax error; such tables still have rows), as pg_dump writes it."""
+    cols = f" ({', '.join(ident(c) for c in columns)})" if columns else ""
+    return f"COPY {name}{cols} FROM stdin;\n"
+
+
 def copy_from_stdin(table: Table) -> str:
-    cols = ", ".join(ident(c) for c in copy_columns(table))
-    return f"COPY {table_name(table)} ({cols}) FROM stdin;\n"
+    return copy_from_stdin_of(table_name(table), copy_columns(table))

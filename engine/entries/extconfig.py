@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ..ddl.quoting import ident, literal, qualified
+from ..ddl.quoting import literal, qualified
+from ..ddl.tables import copy_from_stdin_of
 
 
 def extension_data(b, first_rank: int) -> list:
@@ -26,9 +27,8 @@ def extension_data(b, first_rank: int) -> list:
                         f"SELECT pg_catalog.setval({literal(qualified(rel.schema, rel.name))}, {value}, {called});\n",
                         rel.owner, [ext_key]))
             continue
-        cols = ", ".join(ident(c) for c in rel.columns)
         b.add(Entry(key + "/data", "TABLE DATA", "data", rel.schema, rel.name,
-                    f"COPY {qualified(rel.schema, rel.name)} ({cols}) FROM stdin;\n", rel.owner, [ext_key], rel.oid))
+                    copy_from_stdin_of(qualified(rel.schema, rel.name), rel.columns), rel.owner, [ext_key], rel.oid))
         tables.append(DataTable(rel.oid, rel.schema, rel.name, rel.columns, first_rank + len(tables), 0, 0,
                                 rel.condition))
     return tables

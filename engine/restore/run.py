@@ -27,7 +27,7 @@ from .plan import KNOWN_POST, RELATION_KINDS, data_waits, phases, table_locks
 from .pool import Task, run_pool
 from .progress import Progress
 from .session import Session, check_tablespaces, failure, split_statements
-from .source import Backup
+from .source import Backup, copy_target
 
 NON_EMPTY = """
 SELECT count(*) FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -347,9 +347,8 @@ class _Restore:
         out: dict[str, str] = {}
 
         def digest(item: TocItem, session: Session) -> None:
-            columns = self.backup.block(item).columns()
-            query = sql.SQL("COPY {} ({}) TO STDOUT").format(
-                sql.Identifier(item.schema, item.name), sql.SQL(", ").join(map(sql.Identifier, columns)))
+            query = sql.SQL("COPY {} TO STDOUT").format(
+                copy_target(item.schema, item.name, self.backup.block(item).columns()))
             h = hashlib.sha256()
             conn = session.conn
             with conn.transaction():

@@ -23,6 +23,14 @@ CHUNK = 1 << 20
 _IDENT = re.compile(r'"((?:[^"]|"")*)"')
 
 
+def copy_target(schema: str, name: str, columns: list[str]) -> sql.Composed:
+    """`schema.name (columns)` for COPY; the bare name for a table without columns (`()` is an error)."""
+    table = sql.Identifier(schema, name)
+    if not columns:
+        return sql.Composed([table])
+    return sql.SQL("{} ({})").format(table, sql.SQL(", ").join(map(sql.Identifier, columns)))
+
+
 class Backup:
     """One backup directory opened for restore."""
 
@@ -141,10 +149,9 @@ class DataBlock:
 
     def copy_from(self, freeze: bool = False) -> sql.Composed:
         """`COPY table (columns) FROM STDIN`, rebuilt from the header's names."""
-        columns = sql.SQL(", ").join(sql.Identifier(c) for c in self.columns())
         options = sql.SQL(" WITH (FREEZE)") if freeze else sql.SQL("")
-        return sql.SQL("COPY {} ({}) FROM STDIN{}").format(
-            sql.Identifier(self.item.schema, self.item.name), columns, options)
+        return sql.SQL("COPY {} FROM STDIN{}").format(copy_target(self.item.schema, self.item.name, self.columns()),
+                                                      options)
 
     def rows(self, digest: bool = False) -> Iterator[bytes]:
         """The COPY rows exactly as backed up; with `digest`, their sha256 in `digest` once exhausted
