@@ -124,6 +124,7 @@ CREATE OPERATOR CLASS kinds.int4_alt_ops FOR TYPE int4 USING btree FAMILY kinds.
 ALTER OPERATOR FAMILY kinds.cross_ops USING btree ADD
     OPERATOR 1 < (int4, int8), OPERATOR 3 = (int4, int8), FUNCTION 1 btint48cmp(int4, int8);
 COMMENT ON OPERATOR FAMILY kinds.cross_ops USING btree IS 'a family';
+CREATE OPERATOR CLASS kinds.no_members_ops FOR TYPE int4 USING btree FAMILY kinds.cross_ops AS STORAGE int4;
 CREATE OPERATOR CLASS kinds.point_box_ops FOR TYPE point USING gist AS
     OPERATOR 15 <->(point, point) FOR ORDER BY float_ops, FUNCTION 1 gist_point_consistent(internal, point, smallint, oid, internal),
     FUNCTION 2 gist_box_union(internal, internal), FUNCTION 3 gist_point_compress(internal),

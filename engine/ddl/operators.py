@@ -67,8 +67,10 @@ def member_item(member: Member) -> str:
 
 def create_class(cls: OperatorClass, members: list[Member]) -> str:
     items = [member_item(m) for m in members]
-    if cls.storage:
-        items.append(f"STORAGE {cls.storage}")
+    if cls.storage or not items:
+        # A class with no members of its own (all in its family) still needs an item after AS:
+        # pg_dump writes its input type as the storage type, which records no opckeytype.
+        items.append(f"STORAGE {cls.storage or cls.type}")
     default = " DEFAULT" if cls.is_default else ""
     body = ",\n    ".join(items)
     return (f"CREATE OPERATOR CLASS {qualified(cls.schema, cls.name)}{default} FOR TYPE {cls.type}"
