@@ -470,15 +470,24 @@ def _dependency_edges(b: _Builder) -> None:
 
 
 def _refresh_edges(b: _Builder, graph: "_Graph") -> None:
-    """A materialized view is refreshed after those it reads from (edges already resolved)."""
-    number = graph.number
+    """A materialized view is refreshed after those it reads from, directly or through views
+    (as pg_dump's buildMatViewRefreshDependencies; edges already resolved)."""
+    number, keys = graph.number, graph.keys
+    through = {number[e.key] for e in b.entries.values() if e.kind == "VIEW" or e.key.endswith("/rule")}
     for entry in b.entries.values():
-        if entry.kind == "MATERIALIZED VIEW DATA":
-            view = number[entry.key.removesuffix("/refresh")]
-            for dep in list(graph.pred[view]):
-                refresh = number.get(graph.keys[dep] + "/refresh")
+        if entry.kind != "MATERIALIZED VIEW DATA":
+            continue
+        stack, seen = [number[entry.key.removesuffix("/refresh")]], set()
+        while stack:
+            for dep in graph.pred[stack.pop()]:
+                if dep in seen:
+                    continue
+                seen.add(dep)
+                refresh = number.get(keys[dep] + "/refresh")
                 if refresh is not None:
                     graph.add_edge(refresh, number[entry.key])
+                elif dep in through:
+                    stack.append(dep)
 
 
 def _fk_order(catalog: Catalog) -> tuple[list[DataTable], list[list[str]]]:

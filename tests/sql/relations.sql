@@ -207,3 +207,7 @@ INSERT INTO rel.no_columns DEFAULT VALUES;
 CREATE TABLE rel.all_dropped (gone int);
 INSERT INTO rel.all_dropped VALUES (1);
 ALTER TABLE rel.all_dropped DROP COLUMN gone;
+-- a matview reading a view over another matview: refreshed after it (named to sort first)
+CREATE MATERIALIZED VIEW rel.mv_b_base AS SELECT id FROM rel.cols;
+CREATE VIEW rel.v_over_mv AS SELECT count(*) AS n FROM rel.mv_b_base;
+CREATE MATERIALIZED VIEW rel.mv_a_top AS SELECT n FROM rel.v_over_mv;
