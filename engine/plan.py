@@ -352,8 +352,26 @@ def _sequences(b: _Builder) -> None:
                         [key, f"pg_class:{seq.owned_by_table}"], seq.oid))
 
 
+def _index_attaches(index_oid: int | None, children: dict[int, list[int]]) -> list[str]:
+    """The INDEX ATTACH entries that make a partitioned index valid, down every level of partitions.
+
+    A foreign key referencing a partitioned table needs its key's index valid, so it waits for
+    these (pg_dump's addConstrChildIdxDeps); its pg_depend edges name only the parent index.
+    """
+    keys, stack = [], [index_oid] if index_oid is not None else []
+    while stack:
+        for child in children.get(stack.pop(), []):
+            keys.append(f"pg_class:{child}/attach")
+            stack.append(child)
+    return keys
+
+
 def _constraints_and_indexes(b: _Builder) -> None:
     index_by_oid = {i.oid: i for i in b.catalog.indexes}
+    children: dict[int, list[int]] = {}
+    for index in b.catalog.indexes:
+        if index.parent_oid is not None:
+            children.setdefault(index.parent_oid, []).append(index.oid)
     for con in b.catalog.constraints:
         table = b.tables[con.table_oid]
         if f"pg_constraint:{con.oid}" in b.inline_checks:
@@ -368,8 +386,11 @@ def _constraints_and_indexes(b: _Builder) -> None:
         kind = "FK CONSTRAINT" if con.contype == "f" else "CONSTRAINT"
         key = f"pg_constraint:{con.oid}"
         index = index_by_oid.get(con.index_oid) if con.contype in "pux" else None
+        deps = [f"pg_class:{table.oid}"]
+        if con.contype == "f":
+            deps += _index_attaches(con.index_oid, children)
         b.add(Entry(key, kind, "post-data", table.schema, f"{table.name} {con.name}",
-                    ddl_con.add_constraint(table, con, index), table.owner, [f"pg_class:{table.oid}"], table.oid,
+                    ddl_con.add_constraint(table, con, index), table.owner, deps, table.oid,
                     # One inherited from a partitioned parent goes with the parent's (as pg_dump).
                     None if con.parent_oid else (kind, ident(con.name), ddl_con.constraint_table(table, con)),
                     index.tablespace if index is not None else None), key)

@@ -12,6 +12,7 @@ import pytest
 
 from engine.errors import CatalogError
 from engine.restore import RestoreOptions, run_restore
+from engine.script import read_toc
 
 from .fix_fixtures import build_database
 from .fix_server import execute, query
@@ -90,3 +91,24 @@ def test_unbreakable_loop_is_a_clear_error(source, tmp_path):
     with pytest.raises(CatalogError, match=r"circular dependency .*(ping|pong).*(ping|pong)"):
         backup(source, tmp_path)
     assert not any((tmp_path / "backups").iterdir())  # nothing that looks like a backup is left
+
+
+def test_fk_to_a_partitioned_key_waits_for_its_index_attaches(source, target, tmp_path, bindir):
+    """The key's index is valid only once every partition's index is attached, at every level:
+    the FK waits for those attaches (pg_dump's addConstrChildIdxDeps), not only for the key."""
+    execute(source, """
+        CREATE SCHEMA p;
+        CREATE TABLE p.pk (a int PRIMARY KEY) PARTITION BY RANGE (a);
+        CREATE TABLE p.pk1 PARTITION OF p.pk FOR VALUES FROM (0) TO (10);
+        CREATE TABLE p.pk2 PARTITION OF p.pk FOR VALUES FROM (10) TO (20) PARTITION BY RANGE (a);
+        CREATE TABLE p.pk21 PARTITION OF p.pk2 FOR VALUES FROM (10) TO (15);
+        CREATE TABLE p.fk (a int REFERENCES p.pk);
+        INSERT INTO p.pk VALUES (1), (11); INSERT INTO p.fk VALUES (1), (11);
+    """)
+    result = backup(source, tmp_path)
+    items = read_toc(result.directory / "backup.toc.json").items
+    (fk,) = [i for i in items if i.kind == "FK CONSTRAINT"]
+    attaches = {i.id for i in items if i.kind == "INDEX ATTACH"}
+    assert len(attaches) == 3 and attaches <= set(fk.deps)
+    run_restore(result.directory, RestoreOptions(target, jobs=3), log=lambda m: None)
+    _same(source, target, bindir)
