@@ -407,6 +407,11 @@ def _constraints_and_indexes(b: _Builder) -> None:
                                 index.tablespace),
                           key)
             b.add_extras(entry, "INDEX", qualified(index.schema, index.name), None, None, index.comment)
+        elif index.comment is not None and f"pg_constraint:{index.constraint_oid}" in b.entries:
+            # A constraint's index has a comment of its own, apart from the constraint's (as pg_dump).
+            b.add(Entry(key + "/comment", "COMMENT", "post-data", index.schema, index.name,
+                        common.comment_on("INDEX", qualified(index.schema, index.name), index.comment),
+                        table.owner, [f"pg_constraint:{index.constraint_oid}"], table.oid))
         if index.parent_oid in index_by_oid:
             parent = index_by_oid[index.parent_oid]
             b.add(Entry(key + "/attach", "INDEX ATTACH", "post-data", index.schema, index.name,

@@ -211,3 +211,5 @@ ALTER TABLE rel.all_dropped DROP COLUMN gone;
 CREATE MATERIALIZED VIEW rel.mv_b_base AS SELECT id FROM rel.cols;
 CREATE VIEW rel.v_over_mv AS SELECT count(*) AS n FROM rel.mv_b_base;
 CREATE MATERIALIZED VIEW rel.mv_a_top AS SELECT n FROM rel.v_over_mv;
+-- a constraint's index has a comment of its own
+COMMENT ON INDEX rel.cols_pk IS 'the index of cols_pk';
