@@ -232,6 +232,18 @@ ALTER DEFAULT PRIVILEGES FOR ROLE kinds_owner IN SCHEMA kinds
 ALTER DEFAULT PRIVILEGES FOR ROLE kinds_owner GRANT USAGE ON TYPES TO kinds_reader;
 ALTER DEFAULT PRIVILEGES FOR ROLE kinds_owner GRANT CREATE ON SCHEMAS TO kinds_reader;
 
+-- privileges changed on objects the backup does not create: system objects (a table, its
+-- column, a function, a type, a built-in language) and an extension's members (one built in)
+GRANT SELECT ON pg_catalog.pg_authid TO kinds_reader;
+GRANT SELECT (rolname) ON pg_catalog.pg_authid TO kinds_reader;
+GRANT EXECUTE ON FUNCTION pg_catalog.pg_ls_dir(text) TO kinds_reader WITH GRANT OPTION;
+REVOKE EXECUTE ON FUNCTION pg_catalog.md5(text) FROM PUBLIC;
+GRANT USAGE ON TYPE pg_catalog.int4 TO kinds_reader WITH GRANT OPTION;
+REVOKE USAGE ON LANGUAGE sql FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION kinds.hstore(text, text) FROM PUBLIC;
+GRANT USAGE ON TYPE kinds.hstore TO kinds_reader;
+REVOKE USAGE ON LANGUAGE plpgsql FROM PUBLIC;
+
 -- event triggers, in every enabled state
 CREATE FUNCTION kinds.on_ddl() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGIN NULL; END $$;
 CREATE EVENT TRIGGER kinds_ddl ON ddl_command_start WHEN TAG IN ('CREATE TABLE', 'DROP TABLE')

@@ -113,3 +113,46 @@ def drop_statement(kind: str, target: str, table: str | None, if_exists: bool) -
     if kind == "DEFAULT":
         return f"ALTER TABLE {maybe}{table} ALTER COLUMN {target} DROP DEFAULT;\n"
     return f"DROP {kind} {maybe}{target} ON {table};\n"  # TRIGGER, POLICY, RULE
+
+
+def grant_changes(kind: str, target: str, owner: str, acl: list[str], initial: list[str],
+                  column: str | None = None) -> str:
+    """REVOKE what `initial` has and `acl` lacks, GRANT what `acl` adds, privilege by privilege:
+    for objects the backup does not create (system and extension objects), whose initial
+    privileges the target already has (pg_dump's buildACLCommands against pg_init_privs)."""
+    def privileges(items: list[str]) -> dict[tuple[str | None, str, str], bool]:
+        out = {}
+        for item in items:
+            grantee, privs, grantor = parse_aclitem(item)
+            for privilege, grantable in privs:
+                out[(grantee, grantor, privilege)] = grantable
+        return out
+
+    now, before = privileges(acl), privileges(initial)
+    cols = f" ({ident(column)})" if column else ""
+    out = []
+    for (grantee, grantor, privilege), grantable in before.items():
+        if now.get((grantee, grantor, privilege)) is None:
+            statement = f"REVOKE {privilege}{cols} ON {kind} {target} FROM {_role(grantee)};\n"
+        elif grantable and not now[(grantee, grantor, privilege)]:
+            statement = f"REVOKE GRANT OPTION FOR {privilege}{cols} ON {kind} {target} FROM {_role(grantee)};\n"
+        else:
+            continue
+        out.append(_as_grantor(statement, grantor, owner))
+    for (grantee, grantor, privilege), grantable in now.items():
+        was = before.get((grantee, grantor, privilege))
+        if was is None or (grantable and not was):
+            option = " WITH GRANT OPTION" if grantable else ""
+            out.append(_as_grantor(f"GRANT {privilege}{cols} ON {kind} {target} TO {_role(grantee)}{option};\n",
+                                   grantor, owner))
+    return "".join(out)
+
+
+def _role(grantee: str | None) -> str:
+    return "PUBLIC" if grantee is None else ident(grantee)
+
+
+def _as_grantor(statement: str, grantor: str, owner: str) -> str:
+    if grantor == owner:
+        return statement
+    return f"SET SESSION AUTHORIZATION {ident(grantor)};\n{statement}RESET SESSION AUTHORIZATION;\n"

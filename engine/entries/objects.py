@@ -6,11 +6,14 @@ from ..ddl import (
     defaultacl as ddl_defacl, eventtriggers as ddl_evt, largeobjects as ddl_lo, seclabels as ddl_label,
     statistics as ddl_stats,
 )
+from ..ddl import common
 from ..ddl.quoting import ident, qualified
 from .base import add_object
 
 
 def register(b, include_data: bool) -> None:
+    from ..plan import Entry  # noqa: PLC0415
+
     kinds = b.catalog.kinds
     for et in kinds.event_triggers:
         add_object(b, f"pg_event_trigger:{et.oid}", "EVENT TRIGGER", "post-data", None, et.name,
@@ -36,6 +39,14 @@ def register(b, include_data: bool) -> None:
     for d in kinds.default_acls:
         add_object(b, f"pg_default_acl:{d.oid}", "DEFAULT ACL", "post-data", d.schema,
                    f"{d.role} {ddl_defacl.OBJECTS[d.objtype]}", ddl_defacl.alter_default_privileges(d), owner=d.role)
+
+    for c in kinds.changed_acls:
+        # Keyed under its extension (kept or left out with it, after it); a system object's
+        # change belongs to no schema of the backup, so -n/-t leave it out, as pg_dump does.
+        key = f"{c.extension}/acl/{c.key}" if c.extension else f"acl/{c.key}"
+        b.add(Entry(key, "ACL", "pre-data", None, c.target if c.column is None else f"{c.target}.{c.column}",
+                    common.grant_changes(c.grant_kind, c.target, c.owner, c.acl, c.initial, c.column), c.owner,
+                    [c.extension] if c.extension else []))
 
 
 def add_security_labels(b) -> None:
