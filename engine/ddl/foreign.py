@@ -53,7 +53,7 @@ def create_foreign_table(table: Table, ft: ForeignTable, checks: list[Constraint
     columns = printed_columns(table, parents)
     lines = []
     for col in columns:
-        plain = column_definition(table, col, None, col.attnum not in separate_defaults)
+        plain = column_definition(table, col, None, col.attnum not in separate_defaults, parents)
         head = f"    {ident(col.name)} {col.type}"
         lines.append(head + options_clause(ft.column_options.get(col.name), inline=True) + plain[len(head):])
     lines += [f"    CONSTRAINT {ident(c.name)} {c.definition}" for c in checks]

@@ -31,7 +31,18 @@ def identity_clause(column: Column, sequence: Sequence | None, table_persistence
     return f" GENERATED {kind} AS IDENTITY ({options})"
 
 
-def column_definition(table: Table, column: Column, identity: Sequence | None, inline_default: bool = True) -> str:
+def inherits_generation(table: Table, column: Column, parents: list[Table]) -> bool:
+    """A child's generated column whose expression is its parent's: CREATE TABLE ... INHERITS must
+    not repeat it (before 16 that is an error, "child column specifies generation expression"; it
+    is inherited either way), as pg_dump leaves it out. A partition keeps its own."""
+    if not column.generated or not column.inhcount or table.partition_bound:
+        return False
+    return any(c.name == column.name and c.generated == column.generated and c.default == column.default
+               for p in parents for c in p.columns)
+
+
+def column_definition(table: Table, column: Column, identity: Sequence | None, inline_default: bool = True,
+                      parents: list[Table] = ()) -> str:
     sql = f"    {ident(column.name)}"
     if table.of_type:
         sql += " WITH OPTIONS"  # a typed table's columns come from its type
@@ -39,7 +50,9 @@ def column_definition(table: Table, column: Column, identity: Sequence | None, i
         sql += f" {column.type}"
         if column.collation:
             sql += f" COLLATE {column.collation}"
-    if column.generated:
+    if inherits_generation(table, column, parents):
+        pass
+    elif column.generated:
         mode = "STORED" if column.generated == "s" else "VIRTUAL"
         sql += f" GENERATED ALWAYS AS ({column.default}) {mode}"
     elif column.default is not None and inline_default:
@@ -78,7 +91,7 @@ def create_table(table: Table, checks: list[Constraint], identities: dict[str, S
     """CREATE TABLE with its printed columns and inline CHECKs; partitions attach separately."""
     inherits = [p for p in parents if not table.partition_bound]
     columns = printed_columns(table, parents)
-    lines = [column_definition(table, c, identities.get(c.name), c.attnum not in separate_defaults)
+    lines = [column_definition(table, c, identities.get(c.name), c.attnum not in separate_defaults, parents)
              for c in columns]
     lines += [f"    CONSTRAINT {ident(c.name)} {c.definition}" for c in checks]
     unlogged = "UNLOGGED " if table.persistence == "u" else ""

@@ -213,3 +213,9 @@ CREATE VIEW rel.v_over_mv AS SELECT count(*) AS n FROM rel.mv_b_base;
 CREATE MATERIALIZED VIEW rel.mv_a_top AS SELECT n FROM rel.v_over_mv;
 -- a constraint's index has a comment of its own
 COMMENT ON INDEX rel.cols_pk IS 'the index of cols_pk';
+-- a child made by INHERIT whose generated column repeats its parent's expression (before 16,
+-- CREATE TABLE ... INHERITS rejects a child column that specifies one)
+CREATE TABLE rel.gen_parent2 (a int, b int GENERATED ALWAYS AS (a * 2) STORED);
+CREATE TABLE rel.gen_child2 (a int, b int GENERATED ALWAYS AS (a * 2) STORED);
+ALTER TABLE rel.gen_child2 INHERIT rel.gen_parent2;
+INSERT INTO rel.gen_child2 (a) VALUES (4);
