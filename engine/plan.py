@@ -498,11 +498,12 @@ def _dependency_edges(b: _Builder) -> None:
 def _refresh_edges(b: _Builder, graph: "_Graph") -> None:
     """A materialized view is refreshed after those it reads from, directly or through views
     (as pg_dump's buildMatViewRefreshDependencies; edges already resolved)."""
+    refreshes = [e for e in b.entries.values() if e.kind == "MATERIALIZED VIEW DATA"]
+    if not refreshes:
+        return
     number, keys = graph.number, graph.keys
     through = {number[e.key] for e in b.entries.values() if e.kind == "VIEW" or e.key.endswith("/rule")}
-    for entry in b.entries.values():
-        if entry.kind != "MATERIALIZED VIEW DATA":
-            continue
+    for entry in refreshes:
         stack, seen = [number[entry.key.removesuffix("/refresh")]], set()
         while stack:
             for dep in graph.pred[stack.pop()]:
