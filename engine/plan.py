@@ -9,8 +9,6 @@ the foreign-key graph, parents first, so that a CSV or data-only load is FK-safe
 from __future__ import annotations
 
 import heapq
-
-import networkx as nx
 from msgspec import Struct
 
 from .catalog import Catalog
@@ -519,6 +517,8 @@ def _refresh_edges(b: _Builder, graph: "_Graph") -> None:
 
 def _fk_order(catalog: Catalog) -> tuple[list[DataTable], list[list[str]]]:
     """Tables with rows, parents before children; cycles kept together and reported."""
+    import networkx as nx  # noqa: PLC0415 - a tenth of a second to import: only backups with data need it
+
     copied = [t for t in catalog.tables if t.relkind == "r"]
     names = {t.oid: qualified(t.schema, t.name) for t in copied}
     graph = nx.DiGraph()
@@ -625,6 +625,8 @@ class _Graph:
 
     def find_cycle(self) -> list[tuple[str, str]]:
         """One cycle, as (dependency, dependent) key pairs."""
+        import networkx as nx  # noqa: PLC0415 - only a loop to repair needs it
+
         digraph = nx.DiGraph()
         digraph.add_edges_from((source, target) for source, targets in enumerate(self.succ) for target in targets)
         return [(self.keys[a], self.keys[b]) for a, b in nx.find_cycle(digraph)]

@@ -13,6 +13,7 @@ from msgspec import Struct
 from .constraints import read_constraints, read_indexes
 from .depends import read_depends, read_extension_members
 from .functions import read_functions
+from .initacls import read_changed_acls
 from .pool import ReaderPool
 from .kinds import Kinds, read_kinds
 from .model import (
@@ -79,7 +80,7 @@ def read_catalog(conn: psycopg.Connection, readers: int = 0,
         futures = {name: pool.submit(read) for name, read in (
             ("depends", read_depends), ("functions", read_functions), ("extensions", read_extensions),
             ("enums", read_enums), ("composites", read_composites), ("domains", read_domains),
-            ("extension_members", read_extension_members),
+            ("extension_members", read_extension_members), ("changed_acls", read_changed_acls),
             ("database", lambda c: c.execute(DATABASE).fetchone()),
         )}
         relations, schemas, sequences = read_relations(conn), read_schemas(conn), read_sequences(conn)
@@ -99,6 +100,7 @@ def read_catalog(conn: psycopg.Connection, readers: int = 0,
         results = {name: future.result() for name, future in futures.items()}
     name, encoding = results.pop("database")
     columns_of = results.pop("columns")
+    results["kinds"].changed_acls = results.pop("changed_acls")
     return Catalog(
         server_version=conn.info.server_version,
         database=name,

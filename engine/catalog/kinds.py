@@ -10,7 +10,7 @@ from .casts import Cast, Language, Transform, read_casts, read_languages, read_t
 from .collations import Collation, Conversion, read_collations, read_conversions
 from .defaultacl import DefaultAcl, read_default_acls
 from .eventtriggers import EventTrigger, read_event_triggers
-from .initacls import ChangedAcl, read_changed_acls
+from .initacls import ChangedAcl
 from .extconfig import ConfigRelation, read_config_relations
 from .foreign import (
     ForeignDataWrapper, ForeignServer, ForeignTable, UserMapping, read_foreign_tables, read_servers,
@@ -64,7 +64,7 @@ class Kinds(Struct):
     default_acls: list[DefaultAcl]
     config_relations: list[ConfigRelation]
     access_methods: list[AccessMethod] = []
-    changed_acls: list[ChangedAcl] = []  # system and extension objects' privileges
+    changed_acls: list[ChangedAcl] = []  # system and extension objects' privileges (read_catalog)
 
 
 def read_kinds(conn: psycopg.Connection, skip: list[int]) -> Kinds:
@@ -105,5 +105,4 @@ def read_kinds(conn: psycopg.Connection, skip: list[int]) -> Kinds:
         default_acls=read_default_acls(conn),
         config_relations=read_config_relations(conn),
         access_methods=read_access_methods(conn),
-        changed_acls=read_changed_acls(conn),
     )
