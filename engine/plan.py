@@ -476,7 +476,7 @@ def _dependency_edges(b: _Builder) -> None:
     table's default needs the sequence: we create the sequence first and say OWNED BY after.
     """
     owned = {(f"pg_class:{s.oid}", f"pg_class:{s.owned_by_table}") for s in b.catalog.sequences}
-    b.depends = [(d.dependent, d.referenced) for d in b.catalog.depends if (d.dependent, d.referenced) not in owned]
+    b.depends = [edge for edge in b.catalog.depends if edge not in owned]
     # An entry comes after its schema's; through another entry of that schema it needs (an
     # index its table, a comment its object) it already does: 10^5 edges fewer to sort and record.
     schema_keys = {s.name: f"pg_namespace:{s.oid}" for s in b.catalog.schemas}

@@ -61,7 +61,7 @@ def read_depends(conn: psycopg.Connection) -> list[Dependency]:
         referenced = get_fold(referenced, referenced)  # an array of a table's row type: the table
         if dependent != referenced:
             edges[dependent, referenced] = None
-    return [Dependency(dependent, referenced) for dependent, referenced in edges]
+    return list(edges)
 
 
 EXTENSION_MEMBERS = """
