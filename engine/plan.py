@@ -634,17 +634,12 @@ class _Graph:
 
 def _graph(b: _Builder) -> _Graph:
     graph = _Graph(list(b.entries))
-    # _Graph.add_edge, inlined: called for each of 10^5 edges.
-    number, succ, pred, codes, via = graph.number, graph.succ, graph.pred, graph.codes, graph.via
-    size = len(graph.keys)
-    find_entry = number.get
+    number, add = graph.number, graph.add_edge
     for i, entry in enumerate(b.entries.values()):
         for dep in entry.deps:
-            j = find_entry(dep)
-            if j is not None and j != i and (code := j * size + i) not in codes:
-                codes.add(code)
-                succ[j].append(i)
-                pred[i].append(j)
+            j = number.get(dep)
+            if j is not None:
+                add(j, i)
     # Catalog identity -> number of the entry creating it; an extension's member: the extension's.
     creator = {identity: number[key] for identity, key in b.defining.items()}
     for member, extension in b.catalog.extension_members.items():
@@ -658,11 +653,8 @@ def _graph(b: _Builder) -> _Graph:
         if source is None:
             continue
         target = find(referenced)
-        if target is not None and target != source and (code := target * size + source) not in codes:
-            codes.add(code)
-            succ[target].append(source)
-            pred[source].append(target)
-            via[code] = dependent  # the catalog identity that made the edge
+        if target is not None:
+            add(target, source, dependent)  # via: the catalog identity that made the edge
     _refresh_edges(b, graph)
     return graph
 

@@ -141,15 +141,12 @@ class ScriptWriter:
         label = f"-- {entry.kind}: {schema}.{entry.name}" if schema else f"-- {entry.kind}: {entry.name}"
         data = f"{comment_safe(label)}\n{text}\n".encode(self.codec)
         size = len(data)
-        self.pending.append(data)
-        self.pending_size += size
-        if self.pending_size >= FLUSH_AT:
-            self._flush()
+        self._buffer(data)
         self.ids[entry.key] = item_id = len(self.items)
-        get_id = self.ids.get
+        # Positional: msgspec builds a struct from keywords markedly slower.
         self.items.append(TocItem(item_id, entry.key, entry.kind, entry.section, schema, entry.name, entry.owner,
-                                  self.raw_pos, size, [i for i in map(get_id, entry.deps) if i is not None],
-                                  0, 0, None, None, None, tablespace, entry.drop))
+                                  self.raw_pos, size, self._dep_ids(entry), 0, 0, None, None, None, tablespace,
+                                  entry.drop))
         self.raw_pos += size
 
     def _set_tablespace(self, entry) -> None:

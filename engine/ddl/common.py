@@ -76,15 +76,13 @@ def grants(kind: str, target: str, owner: str, acl: list[str] | None, column: st
         out.append(f"REVOKE ALL ON {kind} {target} FROM {ident(owner)};\n")
     for item in acl:
         grantee, privileges, grantor = parse_aclitem(item)
-        role = "PUBLIC" if grantee is None else ident(grantee)
         plain = [p for p, g in privileges if not g]
         granted = [p for p, g in privileges if g]
-        prefix = "" if grantor == owner else f"SET SESSION AUTHORIZATION {ident(grantor)};\n"
-        suffix = "" if grantor == owner else "RESET SESSION AUTHORIZATION;\n"
         for group, option in ((plain, ""), (granted, " WITH GRANT OPTION")):
             if group:
                 privs = ",".join(f"{p}{cols}" for p in group)
-                out.append(f"{prefix}GRANT {privs} ON {kind} {target} TO {role}{option};\n{suffix}")
+                out.append(_as_grantor(f"GRANT {privs} ON {kind} {target} TO {_role(grantee)}{option};\n",
+                                       grantor, owner))
     return "".join(out)
 
 
