@@ -5,6 +5,7 @@ Version differences between PostgreSQL 12 and 18 live in these modules and nowhe
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable
 
 import psycopg
@@ -12,14 +13,16 @@ from msgspec import Struct
 
 from .constraints import read_constraints, read_indexes
 from .depends import read_depends, read_extension_members
+from .filters import Parts
+from .foreign import ForeignTable, read_foreign_tables
 from .functions import read_functions
 from .initacls import read_changed_acls
-from .pool import ReaderPool
 from .kinds import Kinds, read_kinds
 from .model import (
     Column, CompositeType, Constraint, Dependency, Domain, EnumType, Extension, Function, Index, Policy,
     Rule, Schema, Sequence, Table, Trigger,
 )
+from .pool import ReaderPool
 from .relations import read_columns, read_relations, read_sequences
 from .rules import read_rules
 from .schemas import read_extensions, read_schemas
@@ -78,38 +81,82 @@ def read_catalog(conn: psycopg.Connection, readers: int = 0,
         # reads whole starts at once on the readers, heaviest first, while the lead reads the
         # relations and locks them.
         futures = {name: pool.submit(read) for name, read in (
-            ("depends", read_depends), ("functions", read_functions), ("extensions", read_extensions),
-            ("enums", read_enums), ("composites", read_composites), ("domains", read_domains),
-            ("extension_members", read_extension_members), ("changed_acls", read_changed_acls),
-            ("database", lambda c: c.execute(DATABASE).fetchone()),
+            ("depends", read_depends), ("kinds", read_kinds), ("functions", read_functions),
+            ("extensions", read_extensions), ("enums", read_enums), ("composites", read_composites),
+            ("domains", read_domains), ("extension_members", read_extension_members),
+            ("changed_acls", read_changed_acls), ("database", lambda c: c.execute(DATABASE).fetchone()),
         )}
         relations, schemas, sequences = read_relations(conn), read_schemas(conn), read_sequences(conn)
-        left_out = before_parts([_table(row, []) for row in relations], schemas, sequences) if before_parts else set()
+        left_out = set(before_parts([_table(row, []) for row in relations], schemas, sequences) if before_parts else ())
         pool.release_lead()  # first: without readers, the reads above wait for it
         members = futures["extension_members"].result()
-        skip = sorted({*left_out, *(int(m.removeprefix("pg_class:")) for m in members if m.startswith("pg_class:"))})
-
-        def skipping(read: Callable) -> Callable[[psycopg.Connection], object]:
-            return lambda conn: read(conn, skip)
-
-        # The tables' parts, heaviest first; each query filters on USER_RELATIONS, server-side.
-        futures.update({name: pool.submit(skipping(read)) for name, read in (
-            ("columns", read_columns), ("indexes", read_indexes), ("constraints", read_constraints),
-            ("kinds", read_kinds), ("triggers", read_triggers), ("policies", read_policies), ("rules", read_rules),
-        )})
+        left_out |= {int(m.removeprefix("pg_class:")) for m in members if m.startswith("pg_class:")}
+        # The tables' parts, in oid ranges, a range's reads on one connection: each server
+        # process caches the catalog rows of its own tables only. More ranges than
+        # connections, for balance.
+        connections = 1 + (readers if open_reader else 0)
+        ranges = _ranges([row[0] for row in relations if row[0] not in left_out], sorted(left_out), 2 * connections)
+        parts = [pool.submit(lambda conn, r=r: _read_parts(conn, r)) for r in ranges]
         results = {name: future.result() for name, future in futures.items()}
+        tables = _merge([future.result() for future in parts])
     name, encoding = results.pop("database")
-    columns_of = results.pop("columns")
     results["kinds"].changed_acls = results.pop("changed_acls")
+    results["kinds"].foreign_tables = tables.foreign_tables
     return Catalog(
         server_version=conn.info.server_version,
         database=name,
         encoding=encoding,
         schemas=schemas,
         sequences=sequences,
-        tables=[_table(row, columns_of.get(row[0], [])) for row in relations],
+        tables=[_table(row, tables.columns.get(row[0], [])) for row in relations],
+        constraints=tables.constraints,
+        indexes=tables.indexes,
+        triggers=tables.triggers,
+        policies=tables.policies,
+        rules=tables.rules,
         **results,
     )
+
+
+class _TableParts(Struct):
+    """The parts of some tables. Each list is in the order of its query, by table oid first
+    (the indexes by qualified name)."""
+
+    columns: dict[int, list[Column]]
+    constraints: list[Constraint]
+    indexes: list[Index]
+    triggers: list[Trigger]
+    policies: list[Policy]
+    rules: list[Rule]
+    foreign_tables: list[ForeignTable]
+
+
+def _read_parts(conn: psycopg.Connection, parts: Parts) -> _TableParts:
+    return _TableParts(read_columns(conn, parts), read_constraints(conn, parts), read_indexes(conn, parts),
+                       read_triggers(conn, parts), read_policies(conn, parts), read_rules(conn, parts),
+                       read_foreign_tables(conn, parts))
+
+
+def _merge(ranges: list[_TableParts]) -> _TableParts:
+    """One range's parts from those of consecutive oid ranges: concatenated, but the indexes
+    merged by name."""
+    merged = _TableParts({}, [], [], [], [], [], [])
+    for r in ranges:
+        merged.columns.update(r.columns)
+        for field in ("constraints", "triggers", "policies", "rules", "foreign_tables"):
+            getattr(merged, field).extend(getattr(r, field))
+    merged.indexes = list(heapq.merge(*(r.indexes for r in ranges), key=lambda index: (index.schema, index.name)))
+    return merged
+
+
+def _ranges(oids: list[int], skip: list[int], count: int) -> list[Parts]:
+    """`count` oid ranges covering every oid, with as many of `oids` in each (fewer ranges if
+    there are fewer oids)."""
+    oids = sorted(oids)
+    count = max(1, min(count, len(oids)))
+    starts = [0] + [oids[len(oids) * i // count] for i in range(1, count)]
+    ends = [start - 1 for start in starts[1:]] + [Parts([]).hi]
+    return [Parts(skip, lo, hi) for lo, hi in zip(starts, ends)]
 
 
 def _table(row: tuple, columns: list[Column]) -> Table:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import psycopg
 from psycopg.rows import args_row
 
-from .filters import USER_RELATIONS
+from .filters import Parts, user_relation
 from .model import Constraint, Index
 
 CONSTRAINTS = f"""
@@ -13,7 +13,7 @@ SELECT co.oid, co.conrelid, co.conname, co.contype::text, pg_catalog.pg_get_cons
        co.conislocal, co.convalidated, NULLIF(co.conindid, 0)::int8, NULLIF(co.conparentid, 0)::int8,
        NULLIF(co.confrelid, 0)::int8, (SELECT dsc.description FROM pg_catalog.pg_description dsc WHERE dsc.objoid = co.oid AND dsc.classoid = 'pg_catalog.pg_constraint'::pg_catalog.regclass AND dsc.objsubid = 0)
 FROM pg_catalog.pg_constraint co
-WHERE co.conrelid IN {USER_RELATIONS} AND co.contype IN ('c', 'f', 'p', 'u', 'x', 'n')
+WHERE {user_relation("co.conrelid")} AND co.contype IN ('c', 'f', 'p', 'u', 'x', 'n')
   -- 18: a NOT NULL is part of its column unless it is NOT VALID
   AND (co.contype <> 'n' OR (NOT co.convalidated AND co.conislocal))
 ORDER BY co.conrelid, co.conname
@@ -36,7 +36,7 @@ LEFT JOIN pg_catalog.pg_tablespace ts ON ts.oid = c.reltablespace
 -- pg_constraint has no index on conindid: join (hashed), never a subquery per index.
 LEFT JOIN pg_catalog.pg_constraint co ON co.conindid = i.indexrelid AND co.conrelid = i.indrelid
      AND co.contype IN ('p', 'u', 'x')
-WHERE i.indrelid IN {USER_RELATIONS}
+WHERE {user_relation("i.indrelid")}
   -- as pg_dump: not an index a failed CREATE INDEX CONCURRENTLY left behind (invalid, or not
   -- even ready); a partitioned one ('I') is invalid only until every partition has its index
   AND (i.indisvalid OR c.relkind = 'I') AND i.indisready
@@ -44,9 +44,9 @@ ORDER BY n.nspname, c.relname
 """
 
 
-def read_constraints(conn: psycopg.Connection, skip: list[int]) -> list[Constraint]:
-    return conn.cursor(row_factory=args_row(Constraint)).execute(CONSTRAINTS, {"skip": skip}).fetchall()
+def read_constraints(conn: psycopg.Connection, parts: Parts) -> list[Constraint]:
+    return conn.cursor(row_factory=args_row(Constraint)).execute(CONSTRAINTS, parts.params()).fetchall()
 
 
-def read_indexes(conn: psycopg.Connection, skip: list[int]) -> list[Index]:
-    return conn.cursor(row_factory=args_row(Index)).execute(INDEXES, {"skip": skip}).fetchall()
+def read_indexes(conn: psycopg.Connection, parts: Parts) -> list[Index]:
+    return conn.cursor(row_factory=args_row(Index)).execute(INDEXES, parts.params()).fetchall()

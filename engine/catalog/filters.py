@@ -1,5 +1,7 @@
 """SQL fragments shared by the catalog queries: which namespaces and objects are the user's."""
 
+from msgspec import Struct
+
 # Schemas pg_dump never dumps: the system's own, TOAST and temporary ones.
 USER_NAMESPACE = (
     "n.nspname NOT IN ('pg_catalog', 'information_schema')"
@@ -17,15 +19,38 @@ def not_extension_member(catalog: str, oid_expr: str) -> str:
 
 
 # The relations whose parts (columns, constraints, indexes...) a backup reads: those RELATIONS
-# selects, less those in the parameter `skip` (an oid array: the ones the backup leaves out, and
-# extensions' member relations, which RELATIONS leaves out; usually few, where the kept ones may
-# be 10^4); filtered server-side, every connection in the same snapshot. Extension membership
-# comes in with `skip`, read once: a pg_depend scan in each of the seven queries cost more.
+# selects, less those in `skip` (an oid array: the ones the backup leaves out, and extensions'
+# member relations, which RELATIONS leaves out; usually few, where the kept ones may be 10^4),
+# with oids in [lo, hi]; filtered server-side, every connection in the same snapshot. Extension
+# membership comes in with `skip`, read once: a pg_depend scan in each query cost more.
 USER_RELATIONS = (
     "(SELECT c.oid FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
     f" WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND {USER_NAMESPACE}"
-    " AND NOT (c.oid = ANY(%(skip)s::pg_catalog.oid[])))"
+    " AND c.oid BETWEEN %(lo)s AND %(hi)s AND NOT (c.oid = ANY(%(skip)s::pg_catalog.oid[])))"
 )
+
+
+def user_relation(column: str) -> str:
+    """`column` (a relation's oid) is one of USER_RELATIONS; the range repeated outside lets the
+    server scan only that range of the catalog's index on it."""
+    return f"{column} IN {USER_RELATIONS} AND {column} BETWEEN %(lo)s AND %(hi)s"
+
+
+class Parts(Struct, frozen=True):
+    """Whose parts one query reads: the relations with oids in [lo, hi] but those in `skip`.
+
+    The tables' parts are read in oid ranges, one query per range and kind, spread over the
+    connections: each server process then looks up (and caches) the catalog rows of its own
+    tables only, where reading per kind made every process look up every table.
+    """
+
+    skip: list[int]
+    lo: int = 0
+    hi: int = 4294967295  # the largest oid
+
+    def params(self) -> dict:
+        return {"skip": self.skip, "lo": self.lo, "hi": self.hi}
+
 
 # Comments are read with a scalar subquery on pg_description (an index probe), never with
 # obj_description()/col_description(): those are SQL functions whose per-row call costs several

@@ -11,7 +11,7 @@ import psycopg
 from msgspec import Struct
 from psycopg.rows import args_row
 
-from .filters import USER_RELATIONS, not_extension_member
+from .filters import Parts, not_extension_member, user_relation
 from .typedefs import _proc
 
 
@@ -88,7 +88,7 @@ SELECT f.ftrelid, s.srvname, s.oid::int8, f.ftoptions,
                  WHERE a.attrelid = f.ftrelid AND a.attnum > 0 AND NOT a.attisdropped
                    AND a.attfdwoptions IS NOT NULL), '{{}}')
 FROM pg_catalog.pg_foreign_table f JOIN pg_catalog.pg_foreign_server s ON s.oid = f.ftserver
-WHERE f.ftrelid IN {USER_RELATIONS}
+WHERE {user_relation("f.ftrelid")}
 """
 
 
@@ -104,5 +104,5 @@ def read_user_mappings(conn: psycopg.Connection) -> list[UserMapping]:
     return conn.cursor(row_factory=args_row(UserMapping)).execute(USER_MAPPINGS).fetchall()
 
 
-def read_foreign_tables(conn: psycopg.Connection, skip: list[int]) -> list[ForeignTable]:
-    return conn.cursor(row_factory=args_row(ForeignTable)).execute(FOREIGN_TABLES, {"skip": skip}).fetchall()
+def read_foreign_tables(conn: psycopg.Connection, parts: Parts) -> list[ForeignTable]:
+    return conn.cursor(row_factory=args_row(ForeignTable)).execute(FOREIGN_TABLES, parts.params()).fetchall()

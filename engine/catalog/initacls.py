@@ -43,8 +43,7 @@ SELECT '{cat}:' || {oid}::int8 || CASE WHEN {sub} <> 0 THEN ':' || {sub} ELSE ''
        COALESCE({acl}, pg_catalog.acldefault('{default}', {owner}))::text[],
        COALESCE({_INIT.format(cat=cat, oid=oid, sub=sub)}, pg_catalog.acldefault('{default}', {owner}))::text[]
 FROM {source}
-WHERE ({system} OR {oid} IN (SELECT e.objid FROM pg_catalog.pg_depend e
-                             WHERE e.classid = '{cat}'::pg_catalog.regclass AND e.deptype = 'e'))
+WHERE ({system} OR {oid} IN (SELECT m.objid FROM members m WHERE m.classid = '{cat}'::pg_catalog.regclass))
   -- with no ACL now and none recorded initially, both are the defaults: unchanged
   AND ({acl} IS NOT NULL OR ({oid}, {sub}) IN (SELECT ip.objoid, ip.objsubid FROM pg_catalog.pg_init_privs ip
                                                WHERE ip.classoid = '{cat}'::pg_catalog.regclass))"""
@@ -56,7 +55,9 @@ _PG_CATALOG = "n.nspname = 'pg_catalog'"
 # g_last_builtin_oid tells them apart.
 _FIRST_NORMAL_OID = 16384
 
-CHANGED_ACLS = " UNION ALL ".join([
+# pg_depend has no index on deptype: its extension members are read once for every part.
+CHANGED_ACLS = """
+WITH members AS MATERIALIZED (SELECT e.classid, e.objid FROM pg_catalog.pg_depend e WHERE e.deptype = 'e')""" + " UNION ALL ".join([
     _part("pg_class", "c.oid", "0", "CASE c.relkind WHEN 'S' THEN 'SEQUENCE' ELSE 'TABLE' END",
           _QNAME.format(name="c.relname"), "NULL", "c.relowner", "c.relacl",
           "r", "pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace",

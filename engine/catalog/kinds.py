@@ -13,7 +13,7 @@ from .eventtriggers import EventTrigger, read_event_triggers
 from .initacls import ChangedAcl
 from .extconfig import ConfigRelation, read_config_relations
 from .foreign import (
-    ForeignDataWrapper, ForeignServer, ForeignTable, UserMapping, read_foreign_tables, read_servers,
+    ForeignDataWrapper, ForeignServer, ForeignTable, UserMapping, read_servers,
     read_user_mappings, read_wrappers,
 )
 from .largeobjects import LargeObject, read_large_objects
@@ -53,7 +53,6 @@ class Kinds(Struct):
     wrappers: list[ForeignDataWrapper]
     servers: list[ForeignServer]
     user_mappings: list[UserMapping]
-    foreign_tables: list[ForeignTable]
     publications: list[Publication]
     publication_tables: list[PublicationTable]
     publication_schemas: list[PublicationSchema]
@@ -65,10 +64,11 @@ class Kinds(Struct):
     config_relations: list[ConfigRelation]
     access_methods: list[AccessMethod] = []
     changed_acls: list[ChangedAcl] = []  # system and extension objects' privileges (read_catalog)
+    foreign_tables: list[ForeignTable] = []  # read with the tables' parts (read_catalog)
 
 
-def read_kinds(conn: psycopg.Connection, skip: list[int]) -> Kinds:
-    """Every other kind; foreign tables' options but for the relations in `skip`."""
+def read_kinds(conn: psycopg.Connection) -> Kinds:
+    """Every other kind, but foreign tables' options: none of them is a table's part."""
     families = read_operator_families(conn)
     classes = read_operator_classes(conn)
     family_oids = sorted({f.oid for f in families} | {c.family_oid for c in classes})
@@ -94,7 +94,6 @@ def read_kinds(conn: psycopg.Connection, skip: list[int]) -> Kinds:
         wrappers=read_wrappers(conn),
         servers=read_servers(conn),
         user_mappings=read_user_mappings(conn),
-        foreign_tables=read_foreign_tables(conn, skip),
         publications=read_publications(conn),
         publication_tables=read_publication_tables(conn),
         publication_schemas=read_publication_schemas(conn),

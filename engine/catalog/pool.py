@@ -34,6 +34,7 @@ class ReaderPool:
         self.cond = threading.Condition()
         self.open_reader = open_reader
         self.opened: list[psycopg.Connection] = []
+        self.waiting: list[object] = []  # reads waiting for a connection, first come first
         self.closing = False
         self.executor = ThreadPoolExecutor(1 + readers, thread_name_prefix="catalog")
         for _ in range(readers):  # connecting takes round trips: done while the caller reads on
@@ -74,12 +75,20 @@ class ReaderPool:
             self._give(conn)
 
     def _take(self, lead: bool = False) -> psycopg.Connection:
+        """A free connection (the lead, if `lead`), to reads in the order they asked: the
+        heaviest, submitted first, must not wait behind those a thread done connecting picks."""
         with self.cond:
-            while not (self.lead in self.free if lead else self.free):
-                if self.closing:  # the caller gave up (an error) with the lead still its own
-                    raise EngineError("the catalog reader pool is closed")
-                self.cond.wait()
-            return self.free.pop(self.free.index(self.lead) if lead else -1)
+            turn = object()
+            self.waiting.append(turn)
+            try:
+                while not (self.lead in self.free if lead else self.free and self.waiting[0] is turn):
+                    if self.closing:  # the caller gave up (an error) with the lead still its own
+                        raise EngineError("the catalog reader pool is closed")
+                    self.cond.wait()
+                return self.free.pop(self.free.index(self.lead) if lead else -1)
+            finally:
+                self.waiting.remove(turn)
+                self.cond.notify_all()
 
     def _give(self, conn: psycopg.Connection) -> None:
         with self.cond:

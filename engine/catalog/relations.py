@@ -6,14 +6,14 @@ import psycopg
 from msgspec.structs import replace
 from psycopg.rows import args_row
 
-from .filters import USER_NAMESPACE, USER_RELATIONS, not_extension_member
+from .filters import USER_NAMESPACE, Parts, not_extension_member, user_relation
 from .model import Column, Sequence
 
 RELATIONS = f"""
 SELECT c.oid, n.nspname, c.relname, c.relkind::text, c.reltype::int8, pg_catalog.pg_get_userbyid(c.relowner), c.relpersistence,
        ARRAY(SELECT i.inhparent::int8 FROM pg_catalog.pg_inherits i WHERE i.inhrelid = c.oid ORDER BY i.inhseqno),
        CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END,
-       CASE WHEN c.relispartition THEN pg_catalog.pg_get_expr(c.relpartbound, c.oid) END,
+       CASE WHEN c.relispartition THEN pg_catalog.pg_get_expr(c.relpartbound, 0) END,
        NULLIF(COALESCE(c.reloptions, '{{}}') || ARRAY(SELECT 'toast.' || o FROM pg_catalog.unnest(tc.reloptions) o),
               '{{}}'),
        CASE WHEN c.relkind IN ('r', 'p', 'm') THEN am.amname END,
@@ -38,6 +38,10 @@ ORDER BY n.nspname, c.relname
 def _columns_sql(version: int) -> str:
     # attcompression arrived in 14; attstattarget became nullable (NULL = default) in 17;
     # NOT NULL constraints became named pg_constraint rows in 18.
+    # A default holds no column reference (a generation expression does): deparsed without its
+    # relation, which pg_get_expr() would open and lock (current minor releases of every
+    # version), building its relcache entry: half of this query on 10^4 tables. A partition
+    # bound holds none either (RELATIONS).
     compression = "NULLIF(a.attcompression, '')::text" if version >= 140000 else "NULL::text"
     stattarget = "a.attstattarget::int" if version >= 170000 else "NULLIF(a.attstattarget, -1)::int"
     if version >= 180000:
@@ -49,7 +53,7 @@ def _columns_sql(version: int) -> str:
     return f"""
 SELECT a.attrelid, a.attnum, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull,
        nn_name,
-       pg_catalog.pg_get_expr(d.adbin, d.adrelid), a.attidentity::text, a.attgenerated::text,
+       pg_catalog.pg_get_expr(d.adbin, CASE WHEN a.attgenerated <> '' THEN d.adrelid ELSE 0 END), a.attidentity::text, a.attgenerated::text,
        CASE WHEN a.attcollation <> t.typcollation
             THEN pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(co.collname) END,
        a.attislocal,
@@ -64,7 +68,7 @@ LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation
 LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace
 {notnull_join}
 CROSS JOIN LATERAL (SELECT {notnull}) nnx(nn_name, nn_validated, nn_noinherit, nn_local)
-WHERE a.attrelid IN {USER_RELATIONS} AND a.attnum > 0 AND NOT a.attisdropped
+WHERE {user_relation("a.attrelid")} AND a.attnum > 0 AND NOT a.attisdropped
 """
 
 # Column comments are few where columns are 10^5: one probe of pg_description per column was
@@ -101,10 +105,9 @@ def read_relations(conn: psycopg.Connection) -> list[tuple]:
     return conn.execute(RELATIONS).fetchall()
 
 
-def read_columns(conn: psycopg.Connection, skip: list[int]) -> dict[int, list[Column]]:
-    """Every column of the relations RELATIONS reads but those in `skip`, by relation oid, in
-    attnum order."""
-    rows = conn.execute(_columns_sql(conn.info.server_version), {"skip": skip}).fetchall()
+def read_columns(conn: psycopg.Connection, parts: Parts) -> dict[int, list[Column]]:
+    """Every column of the relations `parts` names, by relation oid, in attnum order."""
+    rows = conn.execute(_columns_sql(conn.info.server_version), parts.params()).fetchall()
     rows.sort()  # (attrelid, attnum, ...): unique, and already in order as a heap scan returns them
     comments = {(relid, attnum): text for relid, attnum, text in conn.execute(COLUMN_COMMENTS).fetchall()}
     columns: dict[int, list[Column]] = {}

@@ -5,17 +5,17 @@ from __future__ import annotations
 import psycopg
 from psycopg.rows import args_row
 
-from .filters import USER_RELATIONS
+from .filters import Parts, user_relation
 from .model import Rule
 
 RULES = f"""
 SELECT r.oid, r.ev_class, r.rulename, pg_catalog.pg_get_ruledef(r.oid), r.ev_enabled::text,
        (SELECT dsc.description FROM pg_catalog.pg_description dsc WHERE dsc.objoid = r.oid AND dsc.classoid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass AND dsc.objsubid = 0)
 FROM pg_catalog.pg_rewrite r
-WHERE r.ev_class IN {USER_RELATIONS}
+WHERE {user_relation("r.ev_class")}
 ORDER BY r.ev_class, r.rulename
 """
 
 
-def read_rules(conn: psycopg.Connection, skip: list[int]) -> list[Rule]:
-    return conn.cursor(row_factory=args_row(Rule)).execute(RULES, {"skip": skip}).fetchall()
+def read_rules(conn: psycopg.Connection, parts: Parts) -> list[Rule]:
+    return conn.cursor(row_factory=args_row(Rule)).execute(RULES, parts.params()).fetchall()

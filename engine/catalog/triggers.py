@@ -5,7 +5,7 @@ from __future__ import annotations
 import psycopg
 from psycopg.rows import args_row
 
-from .filters import USER_RELATIONS
+from .filters import Parts, user_relation
 from .model import Policy, Trigger
 
 
@@ -24,7 +24,7 @@ SELECT tg.oid, tg.tgrelid, tg.tgname, pg_catalog.pg_get_triggerdef(tg.oid), tg.t
        NULLIF(tg.tgconstraint, 0)::int8, (SELECT dsc.description FROM pg_catalog.pg_description dsc WHERE dsc.objoid = tg.oid AND dsc.classoid = 'pg_catalog.pg_trigger'::pg_catalog.regclass AND dsc.objsubid = 0), p.cloned
 FROM pg_catalog.pg_trigger tg
 CROSS JOIN LATERAL (SELECT {parent} IS NOT NULL) p(cloned)
-WHERE tg.tgrelid IN {USER_RELATIONS}
+WHERE {user_relation("tg.tgrelid")}
   AND CASE WHEN p.cloned THEN tg.tgenabled <> (SELECT pt.tgenabled FROM pg_catalog.pg_trigger pt
                                               WHERE pt.oid = {parent})
            ELSE NOT tg.tgisinternal END
@@ -41,15 +41,15 @@ SELECT p.oid, p.polrelid, p.polname, p.polpermissive,
        pg_catalog.pg_get_expr(p.polqual, p.polrelid), pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid),
        (SELECT dsc.description FROM pg_catalog.pg_description dsc WHERE dsc.objoid = p.oid AND dsc.classoid = 'pg_catalog.pg_policy'::pg_catalog.regclass AND dsc.objsubid = 0)
 FROM pg_catalog.pg_policy p
-WHERE p.polrelid IN {USER_RELATIONS}
+WHERE {user_relation("p.polrelid")}
 ORDER BY p.polrelid, p.polname
 """
 
 
-def read_triggers(conn: psycopg.Connection, skip: list[int]) -> list[Trigger]:
+def read_triggers(conn: psycopg.Connection, parts: Parts) -> list[Trigger]:
     sql = _triggers_sql(conn.info.server_version)
-    return conn.cursor(row_factory=args_row(Trigger)).execute(sql, {"skip": skip}).fetchall()
+    return conn.cursor(row_factory=args_row(Trigger)).execute(sql, parts.params()).fetchall()
 
 
-def read_policies(conn: psycopg.Connection, skip: list[int]) -> list[Policy]:
-    return conn.cursor(row_factory=args_row(Policy)).execute(POLICIES, {"skip": skip}).fetchall()
+def read_policies(conn: psycopg.Connection, parts: Parts) -> list[Policy]:
+    return conn.cursor(row_factory=args_row(Policy)).execute(POLICIES, parts.params()).fetchall()
