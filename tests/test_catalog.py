@@ -7,7 +7,7 @@ import threading
 import psycopg
 import pytest
 
-from engine.catalog import read_catalog
+from engine.catalog import _ranges, read_catalog
 from engine.snapshot import Lead
 
 from .fix_server import execute, query
@@ -115,3 +115,44 @@ def test_an_error_before_the_parts_ends_the_read_at_once(source, readers):
         assert lead.conn.execute("SELECT 1").fetchone() == (1,)  # the lead is usable still
     finally:
         lead.close()
+
+
+def test_parts_read_in_ranges_are_those_of_one_read(source):
+    """The tables' parts come in oid ranges over several connections: the catalog is the same,
+    in the same order, however many ranges and connections read it."""
+    execute(source, """
+        CREATE SCHEMA b; CREATE SCHEMA a;
+        CREATE FUNCTION a.trg() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END';
+        DO $$ BEGIN FOR i IN 1..24 LOOP
+          EXECUTE format('CREATE TABLE %I.t%s (id int PRIMARY KEY, v text DEFAULT %L CHECK (v <> ''x''))',
+                         CASE WHEN i % 2 = 0 THEN 'a' ELSE 'b' END, i, 'd' || i);
+          EXECUTE format('CREATE INDEX i%s ON %I.t%s (v)', 25 - i, CASE WHEN i % 2 = 0 THEN 'a' ELSE 'b' END, i);
+          EXECUTE format('COMMENT ON COLUMN %I.t%s.v IS %L', CASE WHEN i % 2 = 0 THEN 'a' ELSE 'b' END, i, 'c' || i);
+          EXECUTE format('CREATE TRIGGER g BEFORE INSERT ON %I.t%s FOR EACH ROW EXECUTE FUNCTION a.trg()',
+                         CASE WHEN i % 2 = 0 THEN 'a' ELSE 'b' END, i);
+          EXECUTE format('CREATE POLICY p ON %I.t%s USING (id > %s)', CASE WHEN i % 2 = 0 THEN 'a' ELSE 'b' END, i, i);
+          EXECUTE format('CREATE RULE r AS ON DELETE TO %I.t%s DO INSTEAD NOTHING', CASE WHEN i % 2 = 0 THEN 'a' ELSE 'b' END, i);
+        END LOOP; END $$;
+        ALTER TABLE a.t2 ADD FOREIGN KEY (id) REFERENCES b.t1;
+    """)
+    catalogs = []
+    for readers in (0, 3):  # 2 ranges on the lead alone; 8 over four connections
+        lead = Lead(source)
+        try:
+            catalogs.append(read_catalog(lead.conn, readers, lead.open_reader, lambda *parts: set()))
+        finally:
+            lead.close()
+    one, many = catalogs
+    assert len(one.indexes) == 48 and len(one.triggers) == 24 and len(one.policies) == 24
+    names = [(i.schema, i.name) for i in one.indexes]
+    assert names == sorted(names) and names[0] == ("a", "i1")  # by qualified name, across ranges
+    assert one == many
+
+
+def test_ranges_cover_every_oid_with_as_many_relations_each():
+    oids = [16390, 16400, 16384, 20000, 17000, 16500, 16391]
+    ranges = _ranges(oids, [1], 3)
+    assert [(r.lo, r.hi) for r in ranges] == [(0, 16390), (16391, 16499), (16500, 4294967295)]
+    assert [sum(r.lo <= o <= r.hi for o in oids) for r in ranges] == [2, 2, 3]
+    assert all(r.skip == [1] for r in ranges)
+    assert len(_ranges(oids[:2], [], 8)) == 2 and len(_ranges([], [], 8)) == 1
