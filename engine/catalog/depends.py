@@ -25,6 +25,14 @@ FROM pg_catalog.pg_depend d
 LEFT JOIN names cn ON cn.oid = d.classid
 LEFT JOIN names rn ON rn.oid = d.refclassid
 WHERE d.deptype IN ('n', 'a') AND d.objid >= 16384 AND d.refobjid >= 16384
+  -- Left out: a default's, a constraint's and an index's AUTO dependency on their own table
+  -- (the only relation each depends on AUTO; a partition's on its parent is kept). Their
+  -- entries depend on their table already, or are part of its CREATE TABLE: 10^5 edges that
+  -- change nothing, on 10^4 tables.
+  AND NOT (d.deptype = 'a' AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
+           AND (d.classid IN ('pg_catalog.pg_attrdef'::pg_catalog.regclass, 'pg_catalog.pg_constraint'::pg_catalog.regclass)
+                OR d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
+                   AND d.objid IN (SELECT i.indexrelid FROM pg_catalog.pg_index i)))
 ORDER BY 1, 2
 """
 
