@@ -26,14 +26,14 @@ def not_extension_member(catalog: str, oid_expr: str) -> str:
 USER_RELATIONS = (
     "(SELECT c.oid FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
     f" WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND {USER_NAMESPACE}"
-    " AND c.oid BETWEEN %(lo)s AND %(hi)s AND NOT (c.oid = ANY(%(skip)s::pg_catalog.oid[])))"
+    " AND c.oid BETWEEN %(lo)s::pg_catalog.oid AND %(hi)s::pg_catalog.oid AND NOT (c.oid = ANY(%(skip)s::pg_catalog.oid[])))"
 )
 
 
 def user_relation(column: str) -> str:
     """`column` (a relation's oid) is one of USER_RELATIONS; the range repeated outside lets the
     server scan only that range of the catalog's index on it."""
-    return f"{column} IN {USER_RELATIONS} AND {column} BETWEEN %(lo)s AND %(hi)s"
+    return f"{column} IN {USER_RELATIONS} AND {column} BETWEEN %(lo)s::pg_catalog.oid AND %(hi)s::pg_catalog.oid"
 
 
 class Parts(Struct, frozen=True):
