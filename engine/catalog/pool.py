@@ -78,17 +78,23 @@ class ReaderPool:
         """A free connection (the lead, if `lead`), to reads in the order they asked: the
         heaviest, submitted first, must not wait behind those a thread done connecting picks."""
         with self.cond:
+            if lead:
+                self._wait(lambda: self.lead in self.free)
+                return self.free.pop(self.free.index(self.lead))
             turn = object()
             self.waiting.append(turn)
             try:
-                while not (self.lead in self.free if lead else self.free and self.waiting[0] is turn):
-                    if self.closing:  # the caller gave up (an error) with the lead still its own
-                        raise EngineError("the catalog reader pool is closed")
-                    self.cond.wait()
-                return self.free.pop(self.free.index(self.lead) if lead else -1)
+                self._wait(lambda: self.free and self.waiting[0] is turn)
+                return self.free.pop()
             finally:
                 self.waiting.remove(turn)
                 self.cond.notify_all()
+
+    def _wait(self, ready: Callable[[], object]) -> None:
+        while not ready():
+            if self.closing:  # the caller gave up (an error) with the lead still its own
+                raise EngineError("the catalog reader pool is closed")
+            self.cond.wait()
 
     def _give(self, conn: psycopg.Connection) -> None:
         with self.cond:
