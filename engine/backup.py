@@ -25,7 +25,7 @@ from .artifacts import (
     file_records, qualified_plain, script_name, write_json,
 )
 from .catalog import Catalog, read_catalog
-from .catalog.model import Schema, Sequence, Table
+from .catalog.model import Relation, Schema, Sequence
 from .catalog.largeobjects import read_chunks
 from .categories import Categorized, excluded_categories
 from .config import BackupOptions
@@ -118,7 +118,7 @@ def prepare(options: BackupOptions, lead: Lead, profile: Profile, lock: bool = T
     excluded = excluded_categories(profile, list(cats.exclude), cats.prod)
     chosen_from: list[Categorized] = []
 
-    def choose_and_lock(tables: list[Table], schemas: list[Schema], sequences: list[Sequence]) -> set[int]:
+    def choose_and_lock(tables: list[Relation], schemas: list[Schema], sequences: list[Sequence]) -> set[int]:
         # What is in and out depends on names only: decided before the tables' parts are read,
         # and the parts of those left out are not read at all.
         categorized = _choose(options, profile, excluded, tables, [s.name for s in schemas], sequences)
@@ -161,7 +161,7 @@ def prepare(options: BackupOptions, lead: Lead, profile: Profile, lock: bool = T
     return Prepared(catalog, plan, profile, categorized, entries, data_tables, csv_tables)
 
 
-def _choose(options: BackupOptions, profile: Profile, excluded: dict[str, str], tables: list[Table],
+def _choose(options: BackupOptions, profile: Profile, excluded: dict[str, str], tables: list[Relation],
             schemas: list[str], sequences: list[Sequence]) -> Categorized:
     """What -n/-t/-T/... and the excluded categories leave in and out."""
     chosen = choose(tables, schemas, options.selection, sequences)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import msgspec
 from msgspec import Struct
 
-from .catalog.model import Constraint, Table
+from .catalog.model import Constraint, Relation, Table
 from .errors import UsageError
 from .profile import Profile
 from .selection import Chosen, Matcher
@@ -47,7 +47,7 @@ def excluded_categories(profile: Profile, names: list[tuple[str, str]], prod: bo
     return excluded
 
 
-def classify(profile: Profile, tables: list[Table], schemas: list[str]) -> tuple[dict[int, str], list[str]]:
+def classify(profile: Profile, tables: list[Relation], schemas: list[str]) -> tuple[dict[int, str], list[str]]:
     """Each table's category: a table pattern first, then a schema pattern, then the default.
 
     A partition not named by any table pattern goes with its parent (its rows are the parent's).
@@ -68,10 +68,10 @@ def classify(profile: Profile, tables: list[Table], schemas: list[str]) -> tuple
             matcher.match_schema(schema)
     by_oid = {t.oid: t for t in tables}
 
-    def category(table: Table, depth: int = 0) -> str:
+    def category(table: Relation, depth: int = 0) -> str:
         if table.oid in by_table:
             return by_table[table.oid]
-        parent = by_oid.get(table.parents[0]) if table.partition_bound and table.parents else None
+        parent = by_oid.get(table.parents[0]) if table.partition and table.parents else None
         if parent is not None and depth < 100:
             return category(parent, depth + 1)
         return by_schema.get(table.oid, profile.default_category)
@@ -85,7 +85,7 @@ def classify(profile: Profile, tables: list[Table], schemas: list[str]) -> tuple
     return {t.oid: category(t) for t in tables}, warnings
 
 
-def apply(profile: Profile, tables: list[Table], schemas: list[str], chosen: Chosen,
+def apply(profile: Profile, tables: list[Relation], schemas: list[str], chosen: Chosen,
           excluded: dict[str, str]) -> Categorized:
     """Merge the excluded categories into `chosen` (the caller adds the FK report, once entries are known)."""
     category_of, warnings = classify(profile, tables, schemas)

@@ -20,10 +20,10 @@ from .initacls import read_changed_acls
 from .kinds import Kinds, read_kinds
 from .model import (
     Column, CompositeType, Constraint, Dependency, Domain, EnumType, Extension, Function, Index, Policy,
-    Rule, Schema, Sequence, Table, Trigger,
+    Relation, Rule, Schema, Sequence, Table, Trigger,
 )
 from .pool import ReaderPool
-from .relations import read_columns, read_relations, read_sequences
+from .relations import read_columns, read_relation_names, read_relations, read_sequences
 from .rules import read_rules
 from .schemas import read_extensions, read_schemas
 from .triggers import read_policies, read_triggers
@@ -60,7 +60,7 @@ FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database()
 
 def read_catalog(conn: psycopg.Connection, readers: int = 0,
                  open_reader: Callable[[], psycopg.Connection] | None = None,
-                 before_parts: Callable[[list[Table], list[Schema], list[Sequence]], set[int]] | None = None,
+                 before_parts: Callable[[list[Relation], list[Schema], list[Sequence]], set[int]] | None = None,
                  ) -> Catalog:
     """Everything dumpable in the connected database, as seen by the connection's snapshot.
 
@@ -68,8 +68,8 @@ def read_catalog(conn: psycopg.Connection, readers: int = 0,
     that many more connections, heaviest first: the server works on several while Python
     turns the rows already read into records. A reader that cannot connect is skipped.
 
-    `before_parts(tables, schemas, sequences)` runs on `conn` once those are read (the tables
-    without their columns yet) and before anything else: the caller locks there the tables it
+    `before_parts(relations, schemas, sequences)` runs on `conn` once those are read (the
+    relations by name only) and before anything else: the caller locks there the tables it
     backs up, as pg_dump locks its tables before reading their parts. pg_get_indexdef() and the
     other deparsing functions read the current catalog, not the snapshot: a table altered
     meanwhile would be written half old, half new. It returns the oids of the relations left
@@ -86,8 +86,8 @@ def read_catalog(conn: psycopg.Connection, readers: int = 0,
             ("domains", read_domains), ("extension_members", read_extension_members),
             ("changed_acls", read_changed_acls), ("database", lambda c: c.execute(DATABASE).fetchone()),
         )}
-        relations, schemas, sequences = read_relations(conn), read_schemas(conn), read_sequences(conn)
-        left_out = set(before_parts([_table(row, []) for row in relations], schemas, sequences) if before_parts else ())
+        relations, schemas, sequences = read_relation_names(conn), read_schemas(conn), read_sequences(conn)
+        left_out = set(before_parts(relations, schemas, sequences) if before_parts else ())
         pool.release_lead()  # first: without readers, the reads above wait for it
         members = futures["extension_members"].result()
         left_out |= {int(m.removeprefix("pg_class:")) for m in members if m.startswith("pg_class:")}
@@ -95,7 +95,7 @@ def read_catalog(conn: psycopg.Connection, readers: int = 0,
         # process caches the catalog rows of its own tables only. More ranges than
         # connections, for balance.
         connections = 1 + (readers if open_reader else 0)
-        ranges = _ranges([row[0] for row in relations if row[0] not in left_out], sorted(left_out), 2 * connections)
+        ranges = _ranges([r.oid for r in relations if r.oid not in left_out], sorted(left_out), 2 * connections)
         parts = [pool.submit(lambda conn, r=r: _read_parts(conn, r)) for r in ranges]
         results = {name: future.result() for name, future in futures.items()}
         tables = _merge([future.result() for future in parts])
@@ -108,7 +108,7 @@ def read_catalog(conn: psycopg.Connection, readers: int = 0,
         encoding=encoding,
         schemas=schemas,
         sequences=sequences,
-        tables=[_table(row, tables.columns.get(row[0], [])) for row in relations],
+        tables=[_table(tables.relations[r.oid], tables.columns.get(r.oid, [])) for r in relations],
         constraints=tables.constraints,
         indexes=tables.indexes,
         triggers=tables.triggers,
@@ -122,6 +122,7 @@ class _TableParts(Struct):
     """The parts of some tables. Each list is in the order of its query, by table oid first
     (the indexes by qualified name)."""
 
+    relations: dict[int, tuple]  # rows of RELATIONS by oid
     columns: dict[int, list[Column]]
     constraints: list[Constraint]
     indexes: list[Index]
@@ -132,7 +133,8 @@ class _TableParts(Struct):
 
 
 def _read_parts(conn: psycopg.Connection, parts: Parts) -> _TableParts:
-    return _TableParts(read_columns(conn, parts), read_constraints(conn, parts), read_indexes(conn, parts),
+    return _TableParts({row[0]: row for row in read_relations(conn, parts)}, read_columns(conn, parts),
+                       read_constraints(conn, parts), read_indexes(conn, parts),
                        read_triggers(conn, parts), read_policies(conn, parts), read_rules(conn, parts),
                        read_foreign_tables(conn, parts))
 
@@ -140,8 +142,9 @@ def _read_parts(conn: psycopg.Connection, parts: Parts) -> _TableParts:
 def _merge(ranges: list[_TableParts]) -> _TableParts:
     """One range's parts from those of consecutive oid ranges: concatenated, but the indexes
     merged by name."""
-    merged = _TableParts({}, [], [], [], [], [], [])
+    merged = _TableParts({}, {}, [], [], [], [], [], [])
     for r in ranges:
+        merged.relations.update(r.relations)
         merged.columns.update(r.columns)
         for field in ("constraints", "triggers", "policies", "rules", "foreign_tables"):
             getattr(merged, field).extend(getattr(r, field))

@@ -107,6 +107,18 @@ class Column(Struct, frozen=True):
     notnull_local: bool = True
 
 
+class Relation(Struct, frozen=True):
+    """A relation as a backup first sees it: what choosing and locking it takes. The rest
+    (a Table) is read once the chosen tables are locked."""
+
+    oid: int
+    schema: str
+    name: str
+    relkind: str
+    parents: list[int]  # pg_inherits, in inhseqno order
+    partition: bool  # relispartition
+
+
 class Table(Struct, frozen=True):
     oid: int
     schema: str
