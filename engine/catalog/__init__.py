@@ -23,9 +23,11 @@ from .model import (
     Relation, Rule, Schema, Sequence, Table, Trigger,
 )
 from .pool import ReaderPool
+from .replication import read_publication_tables
 from .relations import read_columns, read_relation_names, read_relations, read_sequences
 from .rules import read_rules
 from .schemas import read_extensions, read_schemas
+from .statistics import read_statistics
 from .triggers import read_policies, read_triggers
 from .types import read_composites, read_domains, read_enums
 
@@ -97,11 +99,16 @@ def read_catalog(conn: psycopg.Connection, readers: int = 0,
         connections = 1 + (readers if open_reader else 0)
         ranges = _ranges([r.oid for r in relations if r.oid not in left_out], sorted(left_out), 2 * connections)
         parts = [pool.submit(lambda conn, r=r: _read_parts(conn, r)) for r in ranges]
-        results = {name: future.result() for name, future in futures.items()}
+        locked = {name: pool.submit(read) for name, read in (
+            ("publication_tables", read_publication_tables), ("statistics", read_statistics))}
+        results = {name: future.result() for name, future in (futures | locked).items()}
         tables = _merge([future.result() for future in parts])
     name, encoding = results.pop("database")
-    results["kinds"].changed_acls = results.pop("changed_acls")
-    results["kinds"].foreign_tables = tables.foreign_tables
+    kinds = results.pop("kinds")
+    kinds.changed_acls = results.pop("changed_acls")
+    kinds.foreign_tables = tables.foreign_tables
+    kinds.publication_tables = results.pop("publication_tables")
+    kinds.statistics = results.pop("statistics")
     return Catalog(
         server_version=conn.info.server_version,
         database=name,
@@ -114,6 +121,7 @@ def read_catalog(conn: psycopg.Connection, readers: int = 0,
         triggers=tables.triggers,
         policies=tables.policies,
         rules=tables.rules,
+        kinds=kinds,
         **results,
     )
 
@@ -140,8 +148,8 @@ def _read_parts(conn: psycopg.Connection, parts: Parts) -> _TableParts:
 
 
 def _merge(ranges: list[_TableParts]) -> _TableParts:
-    """One range's parts from those of consecutive oid ranges: concatenated, but the indexes
-    merged by name."""
+    """The parts of consecutive oid ranges as one read gives them: concatenated, but the
+    indexes merged by qualified name."""
     merged = _TableParts({}, {}, [], [], [], [], [], [])
     for r in ranges:
         merged.relations.update(r.relations)

@@ -39,9 +39,9 @@ def user_relation(column: str) -> str:
 class Parts(Struct, frozen=True):
     """Whose parts one query reads: the relations with oids in [lo, hi] but those in `skip`.
 
-    The tables' parts are read in oid ranges, one query per range and kind, spread over the
-    connections: each server process then looks up (and caches) the catalog rows of its own
-    tables only, where reading per kind made every process look up every table.
+    The tables' parts are read in oid ranges, a range's queries on one connection: each server
+    process then looks up (and caches) the catalog rows of its own tables only, where reading
+    each kind on its own connection made every process look up every table.
     """
 
     skip: list[int]

@@ -23,10 +23,10 @@ from .operators import (
 )
 from .replication import (
     Publication, PublicationSchema, PublicationTable, Subscription, read_publication_schemas,
-    read_publication_tables, read_publications, read_subscriptions,
+    read_publications, read_subscriptions,
 )
 from .seclabels import SecurityLabel, read_security_labels
-from .statistics import StatisticsObject, read_statistics
+from .statistics import StatisticsObject
 from .textsearch import TsConfig, TsDictionary, TsParser, TsTemplate, read_configs, read_dictionaries, read_parsers, read_templates
 from .typedefs import BaseType, RangeType, ShellType, read_base_types, read_ranges, read_shell_types
 
@@ -54,21 +54,23 @@ class Kinds(Struct):
     servers: list[ForeignServer]
     user_mappings: list[UserMapping]
     publications: list[Publication]
-    publication_tables: list[PublicationTable]
     publication_schemas: list[PublicationSchema]
     subscriptions: list[Subscription]
-    statistics: list[StatisticsObject]
     large_objects: list[LargeObject]
     security_labels: list[SecurityLabel]
     default_acls: list[DefaultAcl]
     config_relations: list[ConfigRelation]
     access_methods: list[AccessMethod] = []
     changed_acls: list[ChangedAcl] = []  # system and extension objects' privileges (read_catalog)
-    foreign_tables: list[ForeignTable] = []  # read with the tables' parts (read_catalog)
+    # Read once the tables are locked (read_catalog): their definitions name the tables'
+    # columns, and deparsing reads the current catalog, not the snapshot.
+    foreign_tables: list[ForeignTable] = []
+    publication_tables: list[PublicationTable] = []
+    statistics: list[StatisticsObject] = []
 
 
 def read_kinds(conn: psycopg.Connection) -> Kinds:
-    """Every other kind, but foreign tables' options: none of them is a table's part."""
+    """Every other kind, but those that deparse what a table holds (see the fields' comment)."""
     families = read_operator_families(conn)
     classes = read_operator_classes(conn)
     family_oids = sorted({f.oid for f in families} | {c.family_oid for c in classes})
@@ -95,10 +97,8 @@ def read_kinds(conn: psycopg.Connection) -> Kinds:
         servers=read_servers(conn),
         user_mappings=read_user_mappings(conn),
         publications=read_publications(conn),
-        publication_tables=read_publication_tables(conn),
         publication_schemas=read_publication_schemas(conn),
         subscriptions=read_subscriptions(conn),
-        statistics=read_statistics(conn),
         large_objects=read_large_objects(conn),
         security_labels=read_security_labels(conn),
         default_acls=read_default_acls(conn),
