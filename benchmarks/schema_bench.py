@@ -6,7 +6,8 @@ times, in alternating rounds, `pgbackup backup --schema-only` in-process (snapsh
 queries, plan, DDL, script, manifest and the backup's own verification; again with --no-verify),
 the same as a new `python -m engine` process (start-up and imports included), and
 `pg_dump --schema-only -f /dev/null` from the PostgreSQL 18 wheel, on the same throwaway
-PostgreSQL 18 server. Prints each run, the medians and the ratios to pg_dump (below 1: faster).
+PostgreSQL 18 server. Prints each run, the medians and the ratios to pg_dump (below 1: faster),
+also as the median of the rounds' own ratios, which drift in the machine's speed moves less.
 
     .venv/bin/python benchmarks/schema_bench.py [--tables 10000] [--rounds 5]
 """
@@ -116,10 +117,14 @@ def main() -> int:
                     runs[name].append(run())
                     print(f"round {i + 1}: {name:22s} {runs[name][-1]:.2f}s", flush=True)
     anchor = statistics.median(runs["pg_dump"])
-    print(f"median over {args.rounds} rounds (ratio: time / pg_dump --schema-only's; below 1 is faster)")
+    print(f"median over {args.rounds} rounds (ratio: time / pg_dump --schema-only's; below 1 is faster;"
+          " per round: the median of each round's ratio to that round's pg_dump, which the machine's"
+          " drift between rounds moves less)")
     for name, times in runs.items():
         median = statistics.median(times)
-        print(f"  {name:22s} {median:6.2f}s  ({min(times):.2f}-{max(times):.2f})  ratio {median / anchor:.2f}")
+        per_round = statistics.median(t / anchor_t for t, anchor_t in zip(times, runs["pg_dump"]))
+        print(f"  {name:22s} {median:6.2f}s  ({min(times):.2f}-{max(times):.2f})  ratio {median / anchor:.2f}"
+              f"  per round {per_round:.2f}")
     return 0
 
 
