@@ -144,6 +144,7 @@ def test_parts_read_in_ranges_are_those_of_one_read(source):
             lead.close()
     one, many = catalogs
     assert len(one.indexes) == 48 and len(one.triggers) == 24 and len(one.policies) == 24
+    assert sorted(c.comment for t in one.tables for c in t.columns if c.comment) == sorted(f"c{i}" for i in range(1, 25))
     names = [(i.schema, i.name) for i in one.indexes]
     assert names == sorted(names) and names[0] == ("a", "i1")  # by qualified name, across ranges
     assert one == many

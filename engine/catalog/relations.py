@@ -85,9 +85,11 @@ WHERE {user_relation("a.attrelid")} AND a.attnum > 0 AND NOT a.attisdropped
 
 # Column comments are few where columns are 10^5: one probe of pg_description per column was
 # a third of the columns query. Sorting the rows server-side was another fifth (see read_columns).
+# Those of the range's relations only: every range reads its own.
 COLUMN_COMMENTS = """
 SELECT objoid, objsubid, description FROM pg_catalog.pg_description
-WHERE classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND objsubid > 0
+WHERE objoid BETWEEN %(lo)s::pg_catalog.oid AND %(hi)s::pg_catalog.oid
+  AND classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND objsubid > 0
 """
 
 
@@ -126,7 +128,7 @@ def read_columns(conn: psycopg.Connection, parts: Parts) -> dict[int, list[Colum
     """Every column of the relations `parts` names, by relation oid, in attnum order."""
     rows = conn.execute(_columns_sql(conn.info.server_version), parts.params()).fetchall()
     rows.sort()  # (attrelid, attnum, ...): unique, and already in order as a heap scan returns them
-    comments = {(relid, attnum): text for relid, attnum, text in conn.execute(COLUMN_COMMENTS).fetchall()}
+    comments = {(relid, attnum): text for relid, attnum, text in conn.execute(COLUMN_COMMENTS, parts.params()).fetchall()}
     columns: dict[int, list[Column]] = {}
     for relid, *fields in rows:
         column = Column(*fields)
