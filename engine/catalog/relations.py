@@ -6,8 +6,12 @@ import psycopg
 from msgspec.structs import replace
 from psycopg.rows import args_row
 
-from .filters import USER_NAMESPACE, Parts, not_extension_member, user_relation
+from .filters import DUMPED_RELATION, USER_NAMESPACE, Parts, not_extension_member, user_relation
 from .model import Column, Relation, Sequence
+
+# RELATION_NAMES and RELATIONS select the same relations: every name read before the lock has
+# its fields read after it.
+_DUMPED = f"{DUMPED_RELATION} AND {not_extension_member('pg_class', 'c.oid')}"
 
 RELATIONS = f"""
 SELECT c.oid, n.nspname, c.relname, c.relkind::text, c.reltype::int8, pg_catalog.pg_get_userbyid(c.relowner), c.relpersistence,
@@ -29,8 +33,7 @@ JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam
 LEFT JOIN pg_catalog.pg_class tc ON tc.oid = c.reltoastrelid
 LEFT JOIN pg_catalog.pg_tablespace ts ON ts.oid = c.reltablespace
-WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND {USER_NAMESPACE}
-  AND {not_extension_member('pg_class', 'c.oid')} AND c.oid BETWEEN %(lo)s::pg_catalog.oid AND %(hi)s::pg_catalog.oid
+WHERE {_DUMPED} AND c.oid BETWEEN %(lo)s::pg_catalog.oid AND %(hi)s::pg_catalog.oid
 """
 
 # What choosing and locking takes, read before the lock: a third of RELATIONS' cost, on the
@@ -41,8 +44,7 @@ SELECT c.oid, n.nspname, c.relname, c.relkind::text,
        c.relispartition
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND {USER_NAMESPACE}
-  AND {not_extension_member('pg_class', 'c.oid')}
+WHERE {_DUMPED}
 ORDER BY n.nspname, c.relname
 """
 
