@@ -15,8 +15,9 @@ from .fix_server import execute, query
 
 def _read_while_renaming(source: str, lock_first: bool):
     """Read the catalog while another session renames a column of the table, started once the
-    table list is read: the index definition must come from the same catalog as the columns."""
-    execute(source, "CREATE SCHEMA app; CREATE TABLE app.t (a int); CREATE INDEX t_a ON app.t (a);")
+    table list is read: the index definition must come from the same catalog as the columns (an
+    expression's, which pg_get_indexdef() deparses from the current catalog, not the snapshot)."""
+    execute(source, "CREATE SCHEMA app; CREATE TABLE app.t (a int); CREATE INDEX t_a ON app.t ((a + 1));")
     lead = Lead(source)
     renamer = psycopg.connect(source, autocommit=True)
     done = threading.Event()
@@ -51,14 +52,14 @@ def _read_while_renaming(source: str, lock_first: bool):
 def test_tables_are_locked_before_their_parts_are_read(source):
     columns, definition = _read_while_renaming(source, lock_first=True)
     assert columns == ["a"]
-    assert definition.endswith("(a)")
+    assert definition.endswith("(((a + 1)))")
 
 
 def test_without_the_lock_the_parts_would_disagree(source):
     """The hazard the lock prevents: the deparsing functions read the current catalog."""
     columns, definition = _read_while_renaming(source, lock_first=False)
     assert columns == ["a"]
-    assert definition.endswith("(b)")
+    assert definition.endswith("(((b + 1)))")
 
 
 @pytest.mark.parametrize("flag", [[], ["--no-auth"]])
@@ -157,3 +158,64 @@ def test_ranges_cover_every_oid_with_as_many_relations_each():
     assert [sum(r.lo <= o <= r.hi for o in oids) for r in ranges] == [2, 2, 3]
     assert all(r.skip == [1] for r in ranges)
     assert len(_ranges(oids[:2], [], 8)) == 2 and len(_ranges([], [], 8)) == 1
+
+
+# Index shapes whose text the indexes query assembles itself (name: the index) and those it leaves
+# to pg_get_indexdef(); every one must read exactly as pg_get_indexdef() prints it.
+_INDEX_SHAPES = '''
+CREATE SCHEMA "Ix Quoted";
+CREATE TYPE "Ix Quoted".mood AS ENUM ('a', 'b');
+CREATE DOMAIN "Ix Quoted".posint AS int CHECK (VALUE > 0);
+CREATE TABLE "Ix Quoted".t (id int, "select" text, "Mixed Case" int, "we""ird" int, code text COLLATE "C", v varchar(10),
+    doc jsonb, tsv tsvector, ts timestamptz, m "Ix Quoted".mood, d "Ix Quoted".posint, arr int[]);
+CREATE INDEX plain_one ON "Ix Quoted".t (id);
+CREATE UNIQUE INDEX "plain unique" ON "Ix Quoted".t ("select", "Mixed Case", "we""ird");
+CREATE INDEX plain_orders ON "Ix Quoted".t (id DESC, "select" DESC NULLS LAST, ts NULLS FIRST, code ASC NULLS LAST);
+CREATE INDEX plain_include ON "Ix Quoted".t (id) INCLUDE ("select", ts);
+CREATE INDEX plain_own_collation ON "Ix Quoted".t (code);
+CREATE INDEX plain_hash ON "Ix Quoted".t USING hash (id);
+CREATE INDEX plain_brin ON "Ix Quoted".t USING brin (ts);
+CREATE INDEX plain_gin ON "Ix Quoted".t USING gin (doc);
+CREATE INDEX plain_gist ON "Ix Quoted".t USING gist (tsv);
+CREATE INDEX deparsed_expression ON "Ix Quoted".t ((lower("select")), id);
+CREATE INDEX deparsed_partial ON "Ix Quoted".t (id) WHERE id > 0;
+CREATE INDEX deparsed_options ON "Ix Quoted".t (id) WITH (fillfactor = 70);
+CREATE INDEX deparsed_opclass ON "Ix Quoted".t ("select" text_pattern_ops);
+CREATE INDEX deparsed_collation ON "Ix Quoted".t ("select" COLLATE "C");
+CREATE INDEX deparsed_default_collation ON "Ix Quoted".t (code COLLATE "default");
+CREATE INDEX deparsed_coerced_type ON "Ix Quoted".t (v);
+CREATE INDEX deparsed_enum ON "Ix Quoted".t (m);
+CREATE INDEX deparsed_domain ON "Ix Quoted".t (d);
+CREATE INDEX deparsed_array ON "Ix Quoted".t (arr);
+CREATE INDEX deparsed_gin_opclass ON "Ix Quoted".t USING gin (doc jsonb_path_ops);
+CREATE TABLE "Ix Quoted".p (k int, region text) PARTITION BY LIST (region);
+CREATE TABLE "Ix Quoted".p_eu PARTITION OF "Ix Quoted".p FOR VALUES IN ('eu');
+CREATE INDEX plain_partitioned ON "Ix Quoted".p (k, region);
+CREATE INDEX plain_partitioned_only ON ONLY "Ix Quoted".p (region);
+'''
+_PLAIN_SHAPES_15 = '''
+CREATE UNIQUE INDEX plain_nulls_not_distinct ON "Ix Quoted".t (id, code) NULLS NOT DISTINCT;
+'''
+_DEPARSED_SHAPES_13 = '''
+CREATE INDEX deparsed_opclass_options ON "Ix Quoted".t USING gist (tsv tsvector_ops (siglen = 100));
+'''
+
+
+def test_index_text_assembled_in_sql_is_pg_get_indexdefs(source, server_version):
+    from engine.catalog.constraints import _indexes_sql
+    from engine.catalog.filters import Parts
+
+    execute(source, _INDEX_SHAPES + (_PLAIN_SHAPES_15 if server_version >= 150000 else "")
+            + (_DEPARSED_SHAPES_13 if server_version >= 130000 else ""))
+    with psycopg.connect(source) as conn:
+        sql = _indexes_sql(server_version)
+        params = Parts([]).params()
+        read = {row[3]: row[4] for row in conn.execute(sql, params)}
+        assembled = {row[3] for row in conn.execute(
+            sql.replace("ELSE pg_catalog.pg_get_indexdef(i.indexrelid) END", "ELSE NULL END"), params) if row[4]}
+        server = dict(conn.execute("SELECT c.relname, pg_catalog.pg_get_indexdef(c.oid) FROM pg_catalog.pg_class c"
+                                   " WHERE c.relnamespace = '\"Ix Quoted\"'::regnamespace AND c.relkind IN ('i', 'I')"))
+    assert read == server
+    # The partition's own index, created by its parent's: named by the server, plain as its parent.
+    expected = {name for name in server if name.startswith(("plain", "p_eu_"))}
+    assert assembled == expected
