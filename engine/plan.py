@@ -632,11 +632,37 @@ class _Graph:
         return [(self.keys[a], self.keys[b]) for a, b in nx.find_cycle(digraph)]
 
 
-def _graph(b: _Builder) -> _Graph:
-    graph = _Graph(list(b.entries))
+# Kinds written right after the one object they belong to, as pg_dump writes an object's owner,
+# comment and security label with it.
+FOLLOWER_KINDS = ("OWNER", "COMMENT", "SECURITY LABEL")
+
+
+def _followers(b: _Builder) -> dict[str, list[Entry]]:
+    """Entries of FOLLOWER_KINDS that need only their object and that nothing needs, by object.
+
+    They stay out of the graph (at 10^5 entries, a third of them): each goes right after its
+    object, wherever the order puts it.
+    """
+    needed = set(b.defining.values())
+    candidates = []
+    for entry in b.entries.values():
+        if entry.kind in FOLLOWER_KINDS and len(entry.deps) == 1 and entry.deps[0] in b.entries:
+            candidates.append(entry)
+        else:
+            needed.update(entry.deps)
+    following: dict[str, list[Entry]] = {}
+    for entry in candidates:
+        if entry.key not in needed:
+            following.setdefault(entry.deps[0], []).append(entry)
+    return following
+
+
+def _graph(b: _Builder, following: dict[str, list[Entry]]) -> _Graph:
+    followers = {entry.key for entries in following.values() for entry in entries}
+    graph = _Graph([key for key in b.entries if key not in followers])
     number, add = graph.number, graph.add_edge
-    for i, entry in enumerate(b.entries.values()):
-        for dep in entry.deps:
+    for i, key in enumerate(graph.keys):
+        for dep in b.entries[key].deps:
             j = number.get(dep)
             if j is not None:
                 add(j, i)
@@ -738,10 +764,11 @@ def _order(b: _Builder, fk_rank: dict[int, int]) -> list[Entry]:
                 for e in entries]
 
     while True:
-        graph = _graph(b)
+        following = _followers(b)
+        graph = _graph(b, following)
         if _fix_sections(b, graph):
             continue
-        entries = list(b.entries.values())  # by number
+        entries = [b.entries[key] for key in graph.keys]  # by number
         order = _topological(graph, sorted(range(len(entries)), key=sort_keys(entries).__getitem__))
         if order is not None:
             break
@@ -753,4 +780,11 @@ def _order(b: _Builder, fk_rank: dict[int, int]) -> list[Entry]:
     keys = graph.keys
     for node, preds in enumerate(graph.pred):  # the TOC records every dependency, for a parallel restore
         entries[node].deps = [keys[p] for p in preds]  # in insertion order: deterministic
-    return [entries[node] for node in order]
+    ordered = []
+    for node in order:
+        entry = entries[node]
+        ordered.append(entry)
+        for follower in following.get(entry.key, ()):
+            follower.section = entry.section
+            ordered.append(follower)
+    return ordered
