@@ -14,7 +14,7 @@ from msgspec import Struct
 
 from .config import Selection
 from .errors import UsageError
-from .plan import SECTIONS, Entry
+from .plan import Entry
 
 
 def _compile(pattern: str) -> list[str]:
@@ -150,8 +150,10 @@ def keep_entries(entries: list[Entry], chosen: Chosen, sections: tuple[str, ...]
     is false under -n or -t, which leave extensions out, as pg_dump does.
     """
     if (everything and not (chosen.excluded_tables or chosen.excluded_data or chosen.excluded_schemas)
-            and set(SECTIONS) <= set(sections) and not no_owner and not no_privileges):
-        return list(entries)  # a whole backup: nothing to test 10^5 entries against
+            and not no_owner and not no_privileges):
+        wanted = set(sections)  # a schema-only plan has no data entries to leave out
+        if all(entry.section in wanted for entry in entries):
+            return list(entries)  # a whole backup: nothing else to test 10^5 entries against
     gone: set[str] = set()  # left out with an excluded relation, transitively
     kept: list[Entry] = []
     for entry in entries:  # in dependency order: an entry's dependencies are decided before it

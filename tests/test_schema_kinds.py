@@ -106,6 +106,19 @@ def test_every_kind_is_planned(kinds):
     assert order.index(shell) < order.index(by_name[("FUNCTION", "myint_in(cstring)")]) \
         < order.index(by_name[("TYPE", "myint")])
     assert plan.entries[-1].kind in ("EVENT TRIGGER", "OWNER", "COMMENT", "PSQL")
+    # An object's owner, comment and security label come right after it (after one another), in
+    # its section, as pg_dump writes them; each of every kind's is there.
+    followers = 0
+    for place, entry in enumerate(plan.entries):
+        if entry.kind in ("OWNER", "COMMENT", "SECURITY LABEL") and len(entry.deps) == 1:
+            before = place - 1
+            while plan.entries[before].kind in ("OWNER", "COMMENT", "SECURITY LABEL") \
+                    and plan.entries[before].key != entry.deps[0]:
+                before -= 1
+            assert plan.entries[before].key == entry.deps[0], entry.key
+            assert plan.entries[before].section == entry.section, entry.key
+            followers += 1
+    assert followers > 100
 
 
 def test_large_object_read_in_bounded_chunks(kinds):

@@ -14,6 +14,8 @@ from .base import add_object
 
 
 def register(b) -> None:
+    from ..plan import Entry  # noqa: PLC0415 - plan imports this package
+
     kinds = b.catalog.kinds
     for rng in kinds.ranges:
         key = f"pg_type:{rng.oid}"
@@ -45,9 +47,10 @@ def register(b) -> None:
             b.defining[f"pg_constraint:{con.oid}"] = f"pg_type:{domain.oid}"
             if con.comment is not None:
                 target = f"{ident(con.name)} ON DOMAIN {qualified(domain.schema, domain.name)}"
-                add_object(b, f"pg_constraint:{con.oid}/comment", "COMMENT", "pre-data", domain.schema,
-                           f"{domain.name} {con.name}", comment_on("CONSTRAINT", target, con.comment),
-                           owner=domain.owner, deps=[f"pg_type:{domain.oid}"])
+                # Not add_object: a comment creates no catalog object for anything to need.
+                b.add(Entry(f"pg_constraint:{con.oid}/comment", "COMMENT", "pre-data", domain.schema,
+                            f"{domain.name} {con.name}", comment_on("CONSTRAINT", target, con.comment),
+                            domain.owner, [f"pg_type:{domain.oid}"]))
 
 
 def _shell(b, type_key: str, schema: str, name: str, owner: str, support: list[int]) -> None:
