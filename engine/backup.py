@@ -210,13 +210,7 @@ def _backup_into(work: Path, stamp: str, options: BackupOptions, lead: Lead, sta
     writer = ScriptWriter(work / name, options.compression, catalog.encoding, tablespaces=not options.no_tablespaces)
     writer.begin(f"PostgreSQL database backup of {catalog.database} by pgbackup {__version__}")
     row_counts: dict[str, int] = {}
-    statements: list[Entry] = []  # written in runs: 10^5 of them in a large schema
     for entry in prep.entries:
-        if entry.kind not in ("TABLE DATA", "LARGE OBJECT DATA"):
-            statements.append(entry)
-            continue
-        writer.statements(statements)
-        statements = []
         if entry.kind == "TABLE DATA":
             if entry.table_oid not in parts:
                 continue
@@ -225,9 +219,10 @@ def _backup_into(work: Path, stamp: str, options: BackupOptions, lead: Lead, sta
             for part in table_parts:  # disk use stays near one copy of the compressed data
                 os.remove(part.path)
             row_counts[qualified_plain(entry.schema, entry.name)] = sum(p.rows for p in table_parts)
-        else:
+        elif entry.kind == "LARGE OBJECT DATA":
             _write_large_object(writer, entry, lead)
-    writer.statements(statements)
+        else:
+            writer.sql(entry, entry.sql)
     items = writer.end()
     shutil.rmtree(parts_dir)
     toc = write_toc(work / TOC_NAME, Toc(TOC_FORMAT, options.compression, name, catalog.encoding, items))

@@ -131,43 +131,23 @@ class ScriptWriter:
                    owner=None)
 
     def sql(self, entry, text: str) -> None:
-        """One statement group as its own TOC item."""
-        self.statements([entry], [text])
-
-    def statements(self, entries: list, texts: list[str] | None = None) -> None:
-        """Statement groups, each its own TOC item: the entries' own SQL, or `texts`.
-
-        10^5 of them in a large schema: one loop with its lookups hoisted, kept to the bare work.
-        """
-        items, ids, pending, codec = self.items, self.ids, self.pending, self.codec
-        tablespaces, raw_pos, size_pending = self.tablespaces, self.raw_pos, self.pending_size
-        get_id = ids.get
-        for n, entry in enumerate(entries):
-            text = entry.sql if texts is None else texts[n]
-            if not text:
-                continue
-            tablespace = entry.tablespace if tablespaces else None
-            if tablespace is not None and tablespace != self.tablespace:
-                self.raw_pos, self.pending_size = raw_pos, size_pending
-                self._set_tablespace(entry)
-                raw_pos, size_pending, pending = self.raw_pos, self.pending_size, self.pending
-            schema = entry.schema
-            label = f"-- {entry.kind}: {schema}.{entry.name}" if schema else f"-- {entry.kind}: {entry.name}"
-            data = f"{comment_safe(label)}\n{text}\n".encode(codec)
-            size = len(data)
-            pending.append(data)
-            size_pending += size
-            ids[entry.key] = item_id = len(items)
-            # Positional: msgspec builds a struct from keywords markedly slower.
-            items.append(TocItem(item_id, entry.key, entry.kind, entry.section, schema, entry.name, entry.owner,
-                                 raw_pos, size, [i for i in map(get_id, entry.deps) if i is not None], 0, 0, None,
-                                 None, None, tablespace, entry.drop))
-            raw_pos += size
-            if size_pending >= FLUSH_AT:
-                self.pending_size = size_pending
-                self._flush()
-                pending, size_pending = self.pending, 0
-        self.raw_pos, self.pending_size = raw_pos, size_pending
+        """One statement group as its own TOC item (10^5 of them: kept to the bare work)."""
+        if not text:
+            return
+        tablespace = entry.tablespace if self.tablespaces else None
+        if tablespace is not None and tablespace != self.tablespace:
+            self._set_tablespace(entry)
+        schema = entry.schema
+        label = f"-- {entry.kind}: {schema}.{entry.name}" if schema else f"-- {entry.kind}: {entry.name}"
+        data = f"{comment_safe(label)}\n{text}\n".encode(self.codec)
+        size = len(data)
+        self._buffer(data)
+        self.ids[entry.key] = item_id = len(self.items)
+        # Positional: msgspec builds a struct from keywords markedly slower.
+        self.items.append(TocItem(item_id, entry.key, entry.kind, entry.section, schema, entry.name, entry.owner,
+                                  self.raw_pos, size, self._dep_ids(entry), 0, 0, None, None, None, tablespace,
+                                  entry.drop))
+        self.raw_pos += size
 
     def _set_tablespace(self, entry) -> None:
         """pg_backup_archiver.c's _selectTablespace: SET default_tablespace, as its own SET item.
