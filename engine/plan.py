@@ -643,16 +643,13 @@ def _followers(b: _Builder) -> dict[str, list[Entry]]:
     They stay out of the graph (at 10^5 entries, a third of them): each goes right after its
     object, wherever the order puts it.
     """
-    needed = set(b.defining.values())
-    candidates = []
+    needed = set(b.defining.values())  # pg_depend edges may resolve to these
     for entry in b.entries.values():
-        if entry.kind in FOLLOWER_KINDS and len(entry.deps) == 1 and entry.deps[0] in b.entries:
-            candidates.append(entry)
-        else:
-            needed.update(entry.deps)
+        needed.update(entry.deps)  # a follower's too: one that another follows stays in the graph
     following: dict[str, list[Entry]] = {}
-    for entry in candidates:
-        if entry.key not in needed:
+    for entry in b.entries.values():
+        if (entry.kind in FOLLOWER_KINDS and len(entry.deps) == 1 and entry.deps[0] in b.entries
+                and entry.key not in needed):
             following.setdefault(entry.deps[0], []).append(entry)
     return following
 
@@ -787,4 +784,6 @@ def _order(b: _Builder, fk_rank: dict[int, int]) -> list[Entry]:
         for follower in following.get(entry.key, ()):
             follower.section = entry.section
             ordered.append(follower)
+    if len(ordered) != len(b.entries):  # every entry is a graph node or follows one
+        raise CatalogError(f"the plan lost {len(b.entries) - len(ordered)} of its entries (a bug)")
     return ordered
