@@ -18,14 +18,14 @@ def not_extension_member(catalog: str, oid_expr: str) -> str:
     )
 
 
+# The relation kinds a backup dumps, in the user's schemas (pg_class c, pg_namespace n).
+DUMPED_RELATION = f"c.relkind IN ('r', 'p', 'v', 'm', 'f') AND {USER_NAMESPACE}"
+
 # The relations whose parts (columns, constraints, indexes...) a backup reads: those RELATIONS
 # selects, less those in `skip` (an oid array: the ones the backup leaves out, and extensions'
 # member relations, which RELATIONS leaves out; usually few, where the kept ones may be 10^4),
 # with oids in [lo, hi]; filtered server-side, every connection in the same snapshot. Extension
 # membership comes in with `skip`, read once: a pg_depend scan in each query cost more.
-# The relation kinds a backup dumps, in the user's schemas (pg_class c, pg_namespace n).
-DUMPED_RELATION = f"c.relkind IN ('r', 'p', 'v', 'm', 'f') AND {USER_NAMESPACE}"
-
 USER_RELATIONS = (
     "(SELECT c.oid FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
     f" WHERE {DUMPED_RELATION}"

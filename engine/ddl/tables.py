@@ -50,11 +50,10 @@ def column_definition(table: Table, column: Column, identity: Sequence | None, i
         sql += f" {column.type}"
         if column.collation:
             sql += f" COLLATE {column.collation}"
-    if inherits_generation(table, column, parents):
-        pass
-    elif column.generated:
-        mode = "STORED" if column.generated == "s" else "VIRTUAL"
-        sql += f" GENERATED ALWAYS AS ({column.default}) {mode}"
+    if column.generated:
+        if not inherits_generation(table, column, parents):
+            mode = "STORED" if column.generated == "s" else "VIRTUAL"
+            sql += f" GENERATED ALWAYS AS ({column.default}) {mode}"
     elif column.default is not None and inline_default:
         sql += f" DEFAULT {column.default}"
     if column.identity and not table.partition_bound:

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from ..ddl import (
-    defaultacl as ddl_defacl, eventtriggers as ddl_evt, largeobjects as ddl_lo, seclabels as ddl_label,
+    common, defaultacl as ddl_defacl, eventtriggers as ddl_evt, largeobjects as ddl_lo, seclabels as ddl_label,
     statistics as ddl_stats,
 )
-from ..ddl import common
 from ..ddl.quoting import ident, qualified
 from .base import add_object
 
