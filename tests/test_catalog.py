@@ -8,6 +8,8 @@ import psycopg
 import pytest
 
 from engine.catalog import _ranges, read_catalog
+from engine.catalog.constraints import _indexes_sql
+from engine.catalog.filters import Parts
 from engine.snapshot import Lead
 
 from .fix_server import execute, query
@@ -160,8 +162,8 @@ def test_ranges_cover_every_oid_with_as_many_relations_each():
     assert len(_ranges(oids[:2], [], 8)) == 2 and len(_ranges([], [], 8)) == 1
 
 
-# Index shapes whose text the indexes query assembles itself (name: the index) and those it leaves
-# to pg_get_indexdef(); every one must read exactly as pg_get_indexdef() prints it.
+# Index shapes whose text the indexes query assembles itself (plain_*) and those it leaves to
+# pg_get_indexdef() (deparsed_*); every one must read exactly as pg_get_indexdef() prints it.
 _INDEX_SHAPES = '''
 CREATE SCHEMA "Ix Quoted";
 CREATE TYPE "Ix Quoted".mood AS ENUM ('a', 'b');
@@ -202,9 +204,6 @@ CREATE INDEX deparsed_opclass_options ON "Ix Quoted".t USING gist (tsv tsvector_
 
 
 def test_index_text_assembled_in_sql_is_pg_get_indexdefs(source, server_version):
-    from engine.catalog.constraints import _indexes_sql
-    from engine.catalog.filters import Parts
-
     execute(source, _INDEX_SHAPES + (_PLAIN_SHAPES_15 if server_version >= 150000 else "")
             + (_DEPARSED_SHAPES_13 if server_version >= 130000 else ""))
     with psycopg.connect(source) as conn:
