@@ -9,6 +9,7 @@ the foreign-key graph, parents first, so that a CSV or data-only load is FK-safe
 from __future__ import annotations
 
 import heapq
+from itertools import chain
 from msgspec import Struct
 
 from .catalog import Catalog
@@ -372,7 +373,8 @@ def _constraints_and_indexes(b: _Builder) -> None:
             children.setdefault(index.parent_oid, []).append(index.oid)
     for con in b.catalog.constraints:
         table = b.tables[con.table_oid]
-        if f"pg_constraint:{con.oid}" in b.inline_checks:
+        key = f"pg_constraint:{con.oid}"
+        if key in b.inline_checks:
             _constraint_comment(b, table, con)
             continue  # inline in CREATE TABLE, unless a loop-breaking rule splits it off
         if con.contype == "n" and (con.validated or not con.is_local):
@@ -382,7 +384,6 @@ def _constraints_and_indexes(b: _Builder) -> None:
         if not con.is_local and con.contype in "cn":
             continue  # inherited from a parent
         kind = "FK CONSTRAINT" if con.contype == "f" else "CONSTRAINT"
-        key = f"pg_constraint:{con.oid}"
         index = index_by_oid.get(con.index_oid) if con.contype in "pux" else None
         deps = [f"pg_class:{table.oid}"]
         if con.contype == "f":
@@ -394,7 +395,8 @@ def _constraints_and_indexes(b: _Builder) -> None:
                     index.tablespace if index is not None else None), key)
         if index is not None:
             b.defining[f"pg_class:{con.index_oid}"] = key
-        _constraint_comment(b, table, con)
+        if con.comment is not None:
+            _constraint_comment(b, table, con)
     for index in b.catalog.indexes:
         table = b.tables[index.table_oid]
         key = f"pg_class:{index.oid}"
@@ -404,7 +406,8 @@ def _constraints_and_indexes(b: _Builder) -> None:
                                 None if index.parent_oid else ("INDEX", qualified(index.schema, index.name), None),
                                 index.tablespace),
                           key)
-            b.add_extras(entry, "INDEX", qualified(index.schema, index.name), None, None, index.comment)
+            if index.comment is not None:
+                b.add_extras(entry, "INDEX", qualified(index.schema, index.name), None, None, index.comment)
         elif index.comment is not None and f"pg_constraint:{index.constraint_oid}" in b.entries:
             # A constraint's index has a comment of its own, apart from the constraint's (as pg_dump).
             b.add(Entry(key + "/comment", "COMMENT", "post-data", index.schema, index.name,
@@ -643,14 +646,16 @@ def _followers(b: _Builder) -> dict[str, list[Entry]]:
     They stay out of the graph (at 10^5 entries, a third of them): each goes right after its
     object, wherever the order puts it.
     """
+    entries = b.entries
     needed = set(b.defining.values())  # pg_depend edges may resolve to these
-    for entry in b.entries.values():
-        needed.update(entry.deps)  # a follower's too: one that another follows stays in the graph
+    # A follower's dependencies too: one that another follows stays in the graph.
+    needed.update(chain.from_iterable(entry.deps for entry in entries.values()))
     following: dict[str, list[Entry]] = {}
-    for entry in b.entries.values():
-        if (entry.kind in FOLLOWER_KINDS and len(entry.deps) == 1 and entry.deps[0] in b.entries
-                and entry.key not in needed):
-            following.setdefault(entry.deps[0], []).append(entry)
+    for entry in entries.values():
+        if entry.kind in FOLLOWER_KINDS and entry.key not in needed:
+            deps = entry.deps
+            if len(deps) == 1 and deps[0] in entries:
+                following.setdefault(deps[0], []).append(entry)
     return following
 
 
@@ -658,11 +663,17 @@ def _graph(b: _Builder, following: dict[str, list[Entry]]) -> _Graph:
     followers = {entry.key for entries in following.values() for entry in entries}
     graph = _Graph([key for key in b.entries if key not in followers])
     number, add = graph.number, graph.add_edge
-    for i, key in enumerate(graph.keys):
-        for dep in b.entries[key].deps:
+    # add_edge's work, inline: these are most of the edges (10^5).
+    size, codes, succ, pred = len(graph.keys), graph.codes, graph.succ, graph.pred
+    for i, entry in enumerate(map(b.entries.__getitem__, graph.keys)):
+        for dep in entry.deps:
             j = number.get(dep)
-            if j is not None:
-                add(j, i)
+            if j is not None and j != i:
+                code = j * size + i
+                if code not in codes:
+                    codes.add(code)
+                    succ[j].append(i)
+                    pred[i].append(j)
     # Catalog identity -> number of the entry creating it; an extension's member: the extension's.
     creator = {identity: number[key] for identity, key in b.defining.items()}
     for member, extension in b.catalog.extension_members.items():
