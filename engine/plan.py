@@ -203,10 +203,10 @@ def _relations(b: _Builder) -> None:
         b.add_extras(entry, kind, target, table.owner, table.acl, table.comment, grant_kind="TABLE")
         _column_defaults(b, table, entry)
         for col in table.columns:
-            col_target = f"{target}.{ident(col.name)}"
             if col.comment is not None:
                 b.add(Entry(f"{entry.key}/comment/{col.attnum}", "COMMENT", "pre-data", table.schema,
-                            f"{table.name}.{col.name}", common.comment_on("COLUMN", col_target, col.comment),
+                            f"{table.name}.{col.name}",
+                            common.comment_on("COLUMN", f"{target}.{ident(col.name)}", col.comment),
                             table.owner, [entry.key], table.oid))
             if col.acl is not None:
                 b.add(Entry(f"{entry.key}/acl/{col.attnum}", "ACL", "pre-data", table.schema,
@@ -241,9 +241,13 @@ def _column_defaults(b: _Builder, table: Table, entry: Entry) -> None:
     always separate; any other may be split later by a loop-breaking rule.
     """
     parents = [b.tables[p] for p in table.parents if p in b.tables]
+    # Without parents, a column without a default has nothing to register.
+    columns = table.columns if parents else [c for c in table.columns if c.default_oid or c.default is not None]
+    if not columns:
+        return
     printed = {c.attnum for c in ddl_tab.printed_columns(table, parents)} if table.relkind not in ("v", "m") else set()
     inherited_defaults = {c.name: c.default for p in parents for c in p.columns if c.default is not None}
-    for col in table.columns:
+    for col in columns:
         identity = f"pg_attrdef:{col.default_oid}" if col.default_oid else None
         if col.generated:
             if identity:
