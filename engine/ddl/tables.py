@@ -121,6 +121,8 @@ def create_table(table: Table, checks: list[Constraint], identities: dict[str, S
 
 def inherited_not_null(table: Table, parents: list[Table], printed: list[Column]) -> str:
     """SET NOT NULL for columns not listed (inherited) that are NOT NULL here but not in a parent."""
+    if len(printed) == len(table.columns):
+        return ""  # every column listed (no parents, or a partition)
     names = {c.name for c in printed}
     parent_notnull = {c.name for p in parents for c in p.columns if c.notnull}
     out = []
@@ -149,8 +151,10 @@ def set_default(table: Table, column: Column) -> str:
 def column_settings(table: Table) -> str:
     """Per-column ALTERs that CREATE TABLE cannot say: storage, compression, statistics, options."""
     out = []
-    target = f"ALTER TABLE ONLY {table_name(table)} ALTER COLUMN"
     for col in table.columns:
+        if not (col.storage or col.compression in COMPRESSION or col.stattarget is not None or col.options):
+            continue
+        target = f"ALTER TABLE ONLY {table_name(table)} ALTER COLUMN"
         name = ident(col.name)
         if col.storage:
             out.append(f"{target} {name} SET STORAGE {STORAGE[col.storage]};\n")
