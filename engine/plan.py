@@ -390,7 +390,7 @@ def _constraints_and_indexes(b: _Builder) -> None:
         kind = "FK CONSTRAINT" if con.contype == "f" else "CONSTRAINT"
         index = index_by_oid.get(con.index_oid) if con.contype in "pux" else None
         deps = [f"pg_class:{table.oid}"]
-        if con.contype == "f":
+        if con.contype == "f" and children:
             deps += _index_attaches(con.index_oid, children)
         b.add(Entry(key, kind, "post-data", table.schema, f"{table.name} {con.name}",
                     ddl_con.add_constraint(table, con, index), table.owner, deps, table.oid,

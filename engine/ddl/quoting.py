@@ -23,8 +23,17 @@ def ident(name: str) -> str:
     return quoted
 
 
+_QUALIFIED: dict[tuple[str, str], str] = {}  # a table's name is written by each of its entries
+
+
 def qualified(schema: str, name: str) -> str:
-    return ident(schema) + "." + ident(name)
+    key = (schema, name)
+    quoted = _QUALIFIED.get(key)
+    if quoted is None:
+        if len(_QUALIFIED) > 1_000_000:
+            _QUALIFIED.clear()
+        quoted = _QUALIFIED[key] = ident(schema) + "." + ident(name)
+    return quoted
 
 
 def literal(value: str) -> str:
