@@ -55,18 +55,26 @@ _PG_CATALOG = "n.nspname = 'pg_catalog'"
 # g_last_builtin_oid tells them apart.
 _FIRST_NORMAL_OID = 16384
 
-# pg_depend has no index on deptype: its extension members are read once for every part.
-CHANGED_ACLS = """
-WITH members AS MATERIALIZED (SELECT e.classid, e.objid FROM pg_catalog.pg_depend e WHERE e.deptype = 'e')""" + " UNION ALL ".join([
+# pg_depend has no index on deptype: its extension members are read once for every part. The
+# candidate relations too (pg_class has no index on the schema): the system's and the members.
+CHANGED_ACLS = f"""
+WITH members AS MATERIALIZED (SELECT e.classid, e.objid FROM pg_catalog.pg_depend e WHERE e.deptype = 'e'),
+relations AS MATERIALIZED (
+  SELECT c.oid, c.relname, c.relkind, c.relowner, c.relacl, n.nspname
+  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+  WHERE ({_PG_CATALOG} AND c.relkind IN ('r', 'v', 'm', 'f', 'p', 'S'))
+     OR c.oid IN (SELECT m.objid FROM members m WHERE m.classid = 'pg_catalog.pg_class'::pg_catalog.regclass))
+""" + " UNION ALL ".join([
     _part("pg_class", "c.oid", "0", "CASE c.relkind WHEN 'S' THEN 'SEQUENCE' ELSE 'TABLE' END",
-          _QNAME.format(name="c.relname"), "NULL", "c.relowner", "c.relacl",
-          "r", "pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace",
-          f"{_PG_CATALOG} AND c.relkind IN ('r', 'v', 'm', 'f', 'p', 'S')"),
-    _part("pg_class", "c.oid", "a.attnum", "'TABLE'", _QNAME.format(name="c.relname"),
+          _QNAME.format(name="c.relname").replace("n.nspname", "c.nspname"), "NULL", "c.relowner", "c.relacl",
+          "r", "relations c", "true"),
+    # Their columns, each relation's looked up (pg_attribute holds every column of every table:
+    # scanned, most of this query's cost; OFFSET 0 keeps the planner from joining the two back
+    # into that scan). A system sequence's are not candidates, an extension's are.
+    _part("pg_class", "c.oid", "a.attnum", "'TABLE'", _QNAME.format(name="c.relname").replace("n.nspname", "c.nspname"),
           "pg_catalog.quote_ident(a.attname)", "c.relowner", "a.attacl", "c",
-          "pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid"
-          " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace",
-          f"{_PG_CATALOG} AND c.relkind IN ('r', 'v', 'm', 'f', 'p')") + " AND a.attnum > 0 AND NOT a.attisdropped",
+          "relations c, LATERAL (SELECT a.attnum, a.attname, a.attacl FROM pg_catalog.pg_attribute a"
+          " WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped OFFSET 0) a", "c.relkind <> 'S'"),
     _part("pg_proc", "p.oid", "0", "CASE p.prokind WHEN 'p' THEN 'PROCEDURE' ELSE 'FUNCTION' END",
           _QNAME.format(name="p.proname") + " || '(' || pg_catalog.pg_get_function_identity_arguments(p.oid) || ')'",
           "NULL", "p.proowner", "p.proacl", "f",
