@@ -44,7 +44,7 @@ KIND_RANK = {
 }
 
 
-class Entry(Struct):
+class Entry(Struct, gc=False):  # no cycles: never tracked by the garbage collector
     """One unit of the script: a statement group with its section and dependencies."""
 
     key: str
