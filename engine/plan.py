@@ -678,21 +678,15 @@ def _graph(b: _Builder, following: dict[str, list[Entry]]) -> _Graph:
                     codes.add(code)
                     succ[j].append(i)
                     pred[i].append(j)
-    # Catalog identity -> number of the entry creating it; an extension's member: the extension's.
-    creator = {identity: number[key] for identity, key in b.defining.items()}
-    for member, extension in b.catalog.extension_members.items():
-        if extension in creator:
-            creator[member] = creator[extension]
-        else:
-            creator.pop(member, None)
-    find = creator.get
+    # A catalog identity's entry is the one creating it; an extension member's, its extension's.
+    defining, members = b.defining, b.catalog.extension_members
     for dependent, referenced in b.depends:
-        source = find(dependent)
-        if source is None:
+        key = defining.get(members.get(dependent, dependent) if members else dependent)
+        if key is None:
             continue
-        target = find(referenced)
+        target = defining.get(members.get(referenced, referenced) if members else referenced)
         if target is not None:
-            add(target, source, dependent)  # via: the catalog identity that made the edge
+            add(number[target], number[key], dependent)  # via: the catalog identity that made the edge
     _refresh_edges(b, graph)
     return graph
 

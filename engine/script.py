@@ -146,7 +146,8 @@ class ScriptWriter:
         if self.pending_size >= FLUSH_AT:
             self._flush()
         ids = self.ids
-        deps = [i for i in map(ids.get, entry.deps) if i is not None]
+        # Those written: an entry's id is never 0 (the header's), so filter(None) drops just the others.
+        deps = list(filter(None, map(ids.get, entry.deps)))
         ids[entry.key] = item_id = len(self.items)
         # Positional: msgspec builds a struct from keywords markedly slower.
         self.items.append(TocItem(item_id, entry.key, entry.kind, entry.section, schema, entry.name, entry.owner,
