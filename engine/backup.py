@@ -144,8 +144,9 @@ def prepare(options: BackupOptions, lead: Lead, profile: Profile, lock: bool = T
     everything = not options.selection.tables and not options.selection.schemas
     entries = keep_entries(plan.entries, chosen, options.sections, options.no_owner, options.no_privileges,
                            everything)
-    categorized.dangling = categories.dangling_foreign_keys(catalog.tables, catalog.constraints, chosen,
-                                                            {e.key for e in entries})
+    if chosen.excluded_tables or chosen.excluded_data:  # otherwise no foreign key can dangle
+        categorized.dangling = categories.dangling_foreign_keys(catalog.tables, catalog.constraints, chosen,
+                                                                {e.key for e in entries})
     if cats.strict and categorized.dangling:
         more = f" (and {len(categorized.dangling) - 1} more; see --dry-run)" if len(categorized.dangling) > 1 else ""
         raise UsageError(f"--strict: {categorized.dangling[0]}{more}")
