@@ -91,7 +91,7 @@ class ScriptWriter:
         self.items: list[TocItem] = []
         self.ids: dict[str, int] = {}  # entry key -> its item's id
         self.raw_pos = 0
-        self.pending: list[bytes] = []
+        self.pending: list[str] = []  # text of the next unit, encoded when it is written
         self.pending_size = 0
         self.restrict_key = secrets.token_hex(16)
         self.codec = python_encoding(encoding)
@@ -104,31 +104,30 @@ class ScriptWriter:
         self.raw_pos += length
         return item
 
-    def _buffer(self, data: bytes) -> None:
-        self.pending.append(data)
-        self.pending_size += len(data)
+    def _buffer(self, text: str) -> int:
+        """Queue text for the next unit; its length in the script's encoding."""
+        size = len(text) if text.isascii() else len(text.encode(self.codec))
+        self.pending.append(text)
+        self.pending_size += size
         if self.pending_size >= FLUSH_AT:
             self._flush()
+        return size
 
     def _flush(self) -> None:
+        """Write the pending text as one unit, encoded at once: ASCII is one byte in every
+        encoding PostgreSQL has (all supersets of it), so a text's length was its size."""
         if self.pending:
-            self.file.write(compress_unit(self.compression, b"".join(self.pending)))
+            self.file.write(compress_unit(self.compression, "".join(self.pending).encode(self.codec)))
             self.pending, self.pending_size = [], 0
 
     def begin(self, title: str) -> None:
         """Header: a psql guard against meta-commands (as pg_dump 18's \\restrict), then settings."""
-        head = f"--\n-- {comment_safe(title)}\n--\n\n".encode()
-        self._buffer(head)
-        self._item(len(head), key="header", kind="COMMENT", section="pre-data", schema=None, name="header",
-                   owner=None)
-        restrict = f"\\restrict {self.restrict_key}\n\n".encode()
-        self._buffer(restrict)
-        self._item(len(restrict), key="restrict", kind="PSQL", section="pre-data", schema=None, name="restrict",
-                   owner=None)
-        settings = session_settings(self.encoding).encode() + b"\n"
-        self._buffer(settings)
-        self._item(len(settings), key="settings", kind="SET", section="pre-data", schema=None, name="settings",
-                   owner=None)
+        self._item(self._buffer(f"--\n-- {comment_safe(title)}\n--\n\n"), key="header", kind="COMMENT",
+                   section="pre-data", schema=None, name="header", owner=None)
+        self._item(self._buffer(f"\\restrict {self.restrict_key}\n\n"), key="restrict", kind="PSQL",
+                   section="pre-data", schema=None, name="restrict", owner=None)
+        self._item(self._buffer(session_settings(self.encoding) + "\n"), key="settings", kind="SET",
+                   section="pre-data", schema=None, name="settings", owner=None)
 
     def sql(self, entry, text: str) -> None:
         """One statement group as its own TOC item (10^5 of them: kept to the bare work)."""
@@ -139,8 +138,8 @@ class ScriptWriter:
             self._set_tablespace(entry)
         schema = entry.schema
         label = f"-- {entry.kind}: {schema}.{entry.name}" if schema else f"-- {entry.kind}: {entry.name}"
-        data = f"{comment_safe(label)}\n{text}\n".encode(self.codec)
-        size = len(data)
+        data = f"{comment_safe(label)}\n{text}\n"
+        size = len(data) if data.isascii() else len(data.encode(self.codec))
         self.pending.append(data)  # _buffer's and _dep_ids' work, inline: called 10^5 times
         self.pending_size += size
         if self.pending_size >= FLUSH_AT:
@@ -162,10 +161,8 @@ class ScriptWriter:
         """
         self.tablespace = entry.tablespace
         value = ident(entry.tablespace) if entry.tablespace else "''"
-        data = f"SET default_tablespace = {value};\n\n".encode(self.codec)
-        self._buffer(data)
-        self._item(len(data), key=entry.key + "/tablespace", kind="SET", section=entry.section, schema=None,
-                   name="default_tablespace", owner=None)
+        self._item(self._buffer(f"SET default_tablespace = {value};\n\n"), key=entry.key + "/tablespace",
+                   kind="SET", section=entry.section, schema=None, name="default_tablespace", owner=None)
 
     def _dep_ids(self, entry) -> list[int]:
         """Dependencies already written (those left out of the backup are not there to wait for)."""
@@ -195,10 +192,8 @@ class ScriptWriter:
         item.data_length = raw
 
     def end(self) -> list[TocItem]:
-        tail = f"\\unrestrict {self.restrict_key}\n\n".encode()
-        self._buffer(tail)
-        self._item(len(tail), key="unrestrict", kind="PSQL", section="post-data", schema=None, name="unrestrict",
-                   owner=None)
+        self._item(self._buffer(f"\\unrestrict {self.restrict_key}\n\n"), key="unrestrict", kind="PSQL",
+                   section="post-data", schema=None, name="unrestrict", owner=None)
         self._flush()
         self.file.flush()
         os.fsync(self.file.fileno())
