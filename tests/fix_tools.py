@@ -41,7 +41,7 @@ def schema_dump(bindir: Path, conninfo: str) -> str:
     """pg_dump --schema-only, normalized only for what differs between any two databases."""
     result = run_tool(bindir, "pg_dump", ["--schema-only", "-d", conninfo])
     assert result.returncode == 0, result.stderr.decode()
-    text = result.stdout.decode()
+    text = result.stdout.decode("utf-8", "surrogateescape")  # in the database's encoding, compared as bytes
     text = re.sub(r"^\\(un)?restrict \S+$", r"\\\1restrict KEY", text, flags=re.M)
     return text
 

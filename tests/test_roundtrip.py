@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import gzip
+import itertools
+import os
+
+import psycopg
 import pytest
 
 from engine.restore import RestoreOptions, run_restore
@@ -110,3 +115,59 @@ def test_hostile_comment_is_not_a_meta_command(tricky, target, tmp_path, bindir)
     psql_restore(bindir, result.directory / "backup.sql.gz", target)
     (comment,) = query(target, "SELECT obj_description('app.pets'::regclass, 'pg_class')")[0]
     assert comment == "Pets\n\\! echo injected\n\\."
+
+
+
+# Names, comments, a function body and rows in characters of a non-UTF-8 server encoding: one
+# byte each in LATIN1, two in EUC_JP (three in UTF-8), so sizes and offsets counted in the wrong
+# encoding misplace every statement after the first such character.
+NON_UTF8 = {
+    "LATIN1": ("écoles", "élèves", "Grüße, ¿qué tal? ½ £", ["Ærøskøbing", "Straße", "Zoë"]),
+    "EUC_JP": ("学校", "生徒", "こんにちは、世界", ["東京", "大阪", "京都"]),
+}
+
+
+def _non_utf8_sql(schema: str, table: str, comment: str, names: list[str]) -> str:
+    return f"""
+CREATE SCHEMA "{schema}";
+CREATE TABLE "{schema}"."{table}" (id int PRIMARY KEY, nom text NOT NULL DEFAULT '{names[2]}', note numeric);
+CREATE INDEX "{table}_nom" ON "{schema}"."{table}" (nom);
+COMMENT ON TABLE "{schema}"."{table}" IS '{comment}';
+COMMENT ON COLUMN "{schema}"."{table}".nom IS '{comment}';
+CREATE FUNCTION "{schema}"."{table}_avg"() RETURNS numeric LANGUAGE sql
+    AS $$ SELECT avg(note) FROM "{schema}"."{table}" -- {comment}
+    $$;
+INSERT INTO "{schema}"."{table}" VALUES (1, '{names[0]}', 12.5), (2, '{names[1]}', NULL), (3, DEFAULT, 20);
+"""
+
+
+_non_utf8_counter = itertools.count()
+
+
+@pytest.mark.parametrize("encoding", sorted(NON_UTF8))
+@pytest.mark.parametrize("restore", ["psql", "pgbackup"])
+def test_non_utf8_database_round_trips(server, tmp_path, bindir, encoding, restore):
+    schema, table, comment, names = NON_UTF8[encoding]
+    databases = [f"enc_{kind}_{os.getpid()}_{next(_non_utf8_counter)}" for kind in ("src", "dst")]
+    with psycopg.connect(server.dsn(), autocommit=True) as conn:
+        for name in databases:
+            conn.execute(f"CREATE DATABASE \"{name}\" ENCODING '{encoding}' LC_COLLATE 'C' LC_CTYPE 'C'"
+                         " TEMPLATE template0")
+    source, target = (server.dsn(name) for name in databases)
+    with psycopg.connect(source, autocommit=True) as conn:
+        conn.execute("SET client_encoding = 'UTF8'")
+        conn.execute(_non_utf8_sql(schema, table, comment, names))
+    result = backup(source, tmp_path)
+    assert result.metadata.encoding == encoding
+    codec = {"LATIN1": "latin-1", "EUC_JP": "euc_jp"}[encoding]
+    assert table.encode(codec) in gzip.decompress((result.directory / "backup.sql.gz").read_bytes())
+    if restore == "psql":
+        psql_restore(bindir, result.directory / "backup.sql.gz", target)
+    else:  # statement by statement at the TOC's offsets, counted in the script's encoding
+        run_restore(result.directory, RestoreOptions(target), log=lambda m: None)
+    _assert_same(source, target, bindir)
+    with psycopg.connect(target) as conn:
+        conn.execute("SET client_encoding = 'UTF8'")
+        assert conn.execute(f'SELECT nom FROM "{schema}"."{table}" ORDER BY id').fetchall() == [(n,) for n in names]
+        assert conn.execute(f"""SELECT obj_description('"{schema}"."{table}"'::regclass, 'pg_class')""").fetchone() == (
+            comment,)
