@@ -71,10 +71,14 @@ SELECT i.indexrelid, i.indrelid, n.nspname, c.relname,
             WHEN ki.keys IS NOT NULL THEN {plain_text}
             ELSE pg_catalog.pg_get_indexdef(i.indexrelid) END,
        co.oid,
-       (SELECT inh.inhparent FROM pg_catalog.pg_inherits inh WHERE inh.inhrelid = i.indexrelid)::int8,
+       -- only an attached partition's index has a parent (and relispartition)
+       CASE WHEN c.relispartition
+            THEN (SELECT inh.inhparent FROM pg_catalog.pg_inherits inh WHERE inh.inhrelid = i.indexrelid) END::int8,
        i.indisclustered, (SELECT dsc.description FROM pg_catalog.pg_description dsc WHERE dsc.objoid = i.indexrelid AND dsc.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND dsc.objsubid = 0), i.indisreplident, c.reloptions,
-       ARRAY(SELECT a.attnum || ' ' || a.attstattarget FROM pg_catalog.pg_attribute a
-             WHERE a.attrelid = i.indexrelid AND a.attstattarget >= 0 ORDER BY a.attnum),
+       -- statistics targets: only an expression column can have one (ALTER INDEX refuses others)
+       CASE WHEN i.indexprs IS NULL THEN '{{}}'::pg_catalog.text[]
+            ELSE ARRAY(SELECT a.attnum || ' ' || a.attstattarget FROM pg_catalog.pg_attribute a
+                       WHERE a.attrelid = i.indexrelid AND a.attstattarget >= 0 ORDER BY a.attnum) END,
        COALESCE(ts.spcname, '')  -- reltablespace 0 is the database's default
 FROM pg_catalog.pg_index i
 JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid
