@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import psycopg
 from msgspec import Struct
-from psycopg.rows import args_row
 
 
 class ChangedAcl(Struct, frozen=True):
@@ -50,6 +49,7 @@ WHERE ({system} OR {oid} IN (SELECT m.objid FROM members m WHERE m.classid = '{c
 
 
 _QNAME = "pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident({name})"
+_RELATION_NAME = "pg_catalog.quote_ident(c.nspname) || '.' || pg_catalog.quote_ident(c.relname)"  # of `relations`
 _PG_CATALOG = "n.nspname = 'pg_catalog'"
 # FirstNormalObjectId: the built-in languages (internal, c, sql) are below it, as pg_dump's
 # g_last_builtin_oid tells them apart.
@@ -66,12 +66,12 @@ relations AS MATERIALIZED (
      OR c.oid IN (SELECT m.objid FROM members m WHERE m.classid = 'pg_catalog.pg_class'::pg_catalog.regclass))
 """ + " UNION ALL ".join([
     _part("pg_class", "c.oid", "0", "CASE c.relkind WHEN 'S' THEN 'SEQUENCE' ELSE 'TABLE' END",
-          _QNAME.format(name="c.relname").replace("n.nspname", "c.nspname"), "NULL", "c.relowner", "c.relacl",
+          _RELATION_NAME, "NULL", "c.relowner", "c.relacl",
           "r", "relations c", "true"),
     # Their columns, each relation's looked up (pg_attribute holds every column of every table:
     # scanned, most of this query's cost; OFFSET 0 keeps the planner from joining the two back
     # into that scan). A system sequence's are not candidates, an extension's are.
-    _part("pg_class", "c.oid", "a.attnum", "'TABLE'", _QNAME.format(name="c.relname").replace("n.nspname", "c.nspname"),
+    _part("pg_class", "c.oid", "a.attnum", "'TABLE'", _RELATION_NAME,
           "pg_catalog.quote_ident(a.attname)", "c.relowner", "a.attacl", "c",
           "relations c, LATERAL (SELECT a.attnum, a.attname, a.attacl FROM pg_catalog.pg_attribute a"
           " WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped OFFSET 0) a", "c.relkind <> 'S'"),
