@@ -667,17 +667,11 @@ def _graph(b: _Builder, following: dict[str, list[Entry]]) -> _Graph:
     followers = {entry.key for entries in following.values() for entry in entries}
     graph = _Graph([key for key in b.entries if key not in followers])
     number, add = graph.number, graph.add_edge
-    # add_edge's work, inline: these are most of the edges (10^5).
-    size, codes, succ, pred = len(graph.keys), graph.codes, graph.succ, graph.pred
     for i, entry in enumerate(map(b.entries.__getitem__, graph.keys)):
         for dep in entry.deps:
             j = number.get(dep)
-            if j is not None and j != i:
-                code = j * size + i
-                if code not in codes:
-                    codes.add(code)
-                    succ[j].append(i)
-                    pred[i].append(j)
+            if j is not None:
+                add(j, i)
     # A catalog identity's entry is the one creating it; an extension member's, its extension's.
     defining, members = b.defining, b.catalog.extension_members
     for dependent, referenced in b.depends:

@@ -138,19 +138,12 @@ class ScriptWriter:
             self._set_tablespace(entry)
         schema = entry.schema
         label = f"-- {entry.kind}: {schema}.{entry.name}" if schema else f"-- {entry.kind}: {entry.name}"
-        data = f"{comment_safe(label)}\n{text}\n"
-        size = len(data) if data.isascii() else len(data.encode(self.codec))
-        self.pending.append(data)  # _buffer's and _dep_ids' work, inline: called 10^5 times
-        self.pending_size += size
-        if self.pending_size >= FLUSH_AT:
-            self._flush()
-        ids = self.ids
-        # Those written: an entry's id is never 0 (the header's), so filter(None) drops just the others.
-        deps = list(filter(None, map(ids.get, entry.deps)))
-        ids[entry.key] = item_id = len(self.items)
+        size = self._buffer(f"{comment_safe(label)}\n{text}\n")
+        self.ids[entry.key] = item_id = len(self.items)
         # Positional: msgspec builds a struct from keywords markedly slower.
         self.items.append(TocItem(item_id, entry.key, entry.kind, entry.section, schema, entry.name, entry.owner,
-                                  self.raw_pos, size, deps, 0, 0, None, None, None, tablespace, entry.drop))
+                                  self.raw_pos, size, self._dep_ids(entry), 0, 0, None, None, None, tablespace,
+                                  entry.drop))
         self.raw_pos += size
 
     def _set_tablespace(self, entry) -> None:
