@@ -141,8 +141,9 @@ class _TableParts(Struct):
 
 
 def _read_parts(conn: psycopg.Connection, parts: Parts) -> _TableParts:
-    return _TableParts({row[0]: row for row in read_relations(conn, parts)}, read_columns(conn, parts),
-                       read_constraints(conn, parts), read_indexes(conn, parts),
+    relations, columns = {row[0]: row for row in read_relations(conn, parts)}, read_columns(conn, parts)
+    constraints = read_constraints(conn, parts)
+    return _TableParts(relations, columns, constraints, read_indexes(conn, parts, constraints),
                        read_triggers(conn, parts), read_policies(conn, parts), read_rules(conn, parts),
                        read_foreign_tables(conn, parts))
 

@@ -58,31 +58,32 @@ def _columns_sql(version: int) -> str:
     # bound holds none either (RELATIONS).
     compression = "NULLIF(a.attcompression, '')::text" if version >= 140000 else "NULL::text"
     stattarget = "a.attstattarget::int" if version >= 170000 else "NULLIF(a.attstattarget, -1)::int"
-    if version >= 180000:
-        notnull = "nn.conname, nn.convalidated, nn.connoinherit, nn.conislocal"
-        notnull_join = ("LEFT JOIN pg_catalog.pg_constraint nn ON nn.conrelid = a.attrelid"
-                        " AND nn.contype = 'n' AND nn.conkey[1] = a.attnum")
-    else:
-        notnull, notnull_join = "NULL::name, true, false, true", ""
+    # 18's NOT NULL constraints come from NOT_NULLS (read_columns): here a column's without one.
+    not_null = "NULL::bool, NULL::bool, NULL::bool" if version >= 180000 else "true, false, true"
     return f"""
 SELECT a.attrelid, a.attnum, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull,
-       nn_name,
+       NULL::name,
        pg_catalog.pg_get_expr(d.adbin, CASE WHEN a.attgenerated <> '' THEN d.adrelid ELSE 0 END), a.attidentity::text, a.attgenerated::text,
        CASE WHEN a.attcollation <> t.typcollation
             THEN pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(co.collname) END,
        a.attislocal,
        CASE WHEN a.attstorage <> t.typstorage THEN a.attstorage::text END,
        {compression}, {stattarget}, a.attoptions, a.attacl::text[],
-       NULL::text, d.oid::int8, a.attinhcount::int,
-       nn_validated, nn_noinherit, nn_local
+       NULL::text, d.oid::int8, a.attinhcount::int, {not_null}
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
 LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
 LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation
 LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace
-{notnull_join}
-CROSS JOIN LATERAL (SELECT {notnull}) nnx(nn_name, nn_validated, nn_noinherit, nn_local)
 WHERE {user_relation("a.attrelid")} AND a.attnum > 0 AND NOT a.attisdropped
+"""
+
+# PostgreSQL 18: the NOT NULL constraints (one a column at most) of the range's relations, as
+# the columns' own query once joined them: probing pg_constraint for each column was two fifths
+# of that query (10^4 tables: 0.15 s of server CPU), where this reads the range once.
+NOT_NULLS = """
+SELECT conrelid, conkey[1], conname, convalidated, connoinherit, conislocal FROM pg_catalog.pg_constraint
+WHERE conrelid BETWEEN %(lo)s::pg_catalog.oid AND %(hi)s::pg_catalog.oid AND contype = 'n'
 """
 
 # Column comments are few where columns are 10^5: one probe of pg_description per column was
@@ -128,11 +129,17 @@ def read_relations(conn: psycopg.Connection, parts: Parts) -> list[tuple]:
 
 def read_columns(conn: psycopg.Connection, parts: Parts) -> dict[int, list[Column]]:
     """Every column of the relations `parts` names, by relation oid, in attnum order."""
-    rows = conn.execute(_columns_sql(conn.info.server_version), parts.params()).fetchall()
+    version = conn.info.server_version
+    rows = conn.execute(_columns_sql(version), parts.params()).fetchall()
     rows.sort()  # (attrelid, attnum, ...): unique, and already in order as a heap scan returns them
     comments = {(relid, attnum): text for relid, attnum, text in conn.execute(COLUMN_COMMENTS, parts.params()).fetchall()}
+    not_nulls = {(row[0], row[1]): row for row in conn.execute(NOT_NULLS, parts.params()).fetchall()} \
+        if version >= 180000 else {}
     columns: dict[int, list[Column]] = {}
     for relid, *fields in rows:
+        not_null = not_nulls.get((relid, fields[0])) if not_nulls else None
+        if not_null is not None:
+            _, _, fields[4], fields[-3], fields[-2], fields[-1] = not_null
         column = Column(*fields)
         if comments and (relid, column.attnum) in comments:
             column = replace(column, comment=comments[relid, column.attnum])
