@@ -8,8 +8,9 @@ import psycopg
 import pytest
 
 from engine.catalog import _ranges, read_catalog
-from engine.catalog.constraints import _indexes_sql
+from engine.catalog.constraints import _indexes_sql, _plain_definition, read_constraints, read_index_rules, read_indexes
 from engine.catalog.filters import Parts
+from engine.catalog.relations import read_columns, read_relations
 from engine.snapshot import Lead
 
 from .fix_server import execute, query
@@ -162,16 +163,19 @@ def test_ranges_cover_every_oid_with_as_many_relations_each():
     assert len(_ranges(oids[:2], [], 8)) == 2 and len(_ranges([], [], 8)) == 1
 
 
-# Index shapes whose text the indexes query assembles itself (plain_*) and those it leaves to
+# Index shapes whose text read_indexes writes itself (plain_*) and those it leaves to
 # pg_get_indexdef() (deparsed_*); every one must read exactly as pg_get_indexdef() prints it.
 _INDEX_SHAPES = '''
 CREATE SCHEMA "Ix Quoted";
 CREATE TYPE "Ix Quoted".mood AS ENUM ('a', 'b');
 CREATE DOMAIN "Ix Quoted".posint AS int CHECK (VALUE > 0);
-CREATE TABLE "Ix Quoted".t (id int, "select" text, "Mixed Case" int, "we""ird" int, code text COLLATE "C", v varchar(10),
-    doc jsonb, tsv tsvector, ts timestamptz, m "Ix Quoted".mood, d "Ix Quoted".posint, arr int[]);
+CREATE TABLE "Ix Quoted".t (gone int, id int, "select" text, "Mixed Case" int, "we""ird" int, code text COLLATE "C",
+    v varchar(10), doc jsonb, tsv tsvector, ts timestamptz, m "Ix Quoted".mood, d "Ix Quoted".posint, arr int[],
+    type int, "between" int, "int" int, "a$b" int, "é" int, "1st" int, _under_1 int);
+ALTER TABLE "Ix Quoted".t DROP COLUMN gone;
 CREATE INDEX plain_one ON "Ix Quoted".t (id);
 CREATE UNIQUE INDEX "plain unique" ON "Ix Quoted".t ("select", "Mixed Case", "we""ird");
+CREATE INDEX plain_keywords_and_names ON "Ix Quoted".t (type, "between", "int", "a$b", "é", "1st", _under_1);
 CREATE INDEX plain_orders ON "Ix Quoted".t (id DESC, "select" DESC NULLS LAST, ts NULLS FIRST, code ASC NULLS LAST);
 CREATE INDEX plain_include ON "Ix Quoted".t (id) INCLUDE ("select", ts);
 CREATE INDEX plain_own_collation ON "Ix Quoted".t (code);
@@ -203,17 +207,22 @@ CREATE INDEX deparsed_opclass_options ON "Ix Quoted".t USING gist (tsv tsvector_
 '''
 
 
-def test_index_text_assembled_in_sql_is_pg_get_indexdefs(source, server_version):
+def test_index_text_written_in_python_is_pg_get_indexdefs(source, server_version):
     execute(source, _INDEX_SHAPES + (_PLAIN_SHAPES_15 if server_version >= 150000 else "")
             + (_DEPARSED_SHAPES_13 if server_version >= 130000 else ""))
     with psycopg.connect(source) as conn:
-        sql = _indexes_sql(server_version)
-        params = Parts([]).params()
-        read = {row[3]: row[4] for row in conn.execute(sql, params)}
-        assembled = {row[3] for row in conn.execute(
-            sql.replace("ELSE pg_catalog.pg_get_indexdef(i.indexrelid) END", "ELSE NULL END"), params) if row[4]}
+        parts = Parts([])
+        rules = read_index_rules(conn)
+        names = {row[0]: row[2] for row in read_relations(conn, parts)}
+        columns = read_columns(conn, parts)
+        read = {index.name: index.definition
+                for index in read_indexes(conn, parts, read_constraints(conn, parts), names, columns, rules)}
+        # Which ones Python wrote: those the query left to it that it did not hand back.
+        assembled = {row[3] for row in conn.execute(_indexes_sql(server_version), parts.params())
+                     if row[4] is None and _plain_definition(row[2], row[3], names[row[1]], columns[row[1]], row[-1], rules)}
         server = dict(conn.execute("SELECT c.relname, pg_catalog.pg_get_indexdef(c.oid) FROM pg_catalog.pg_class c"
                                    " WHERE c.relnamespace = '\"Ix Quoted\"'::regnamespace AND c.relkind IN ('i', 'I')"))
+        read = {name: text for name, text in read.items() if name in server}
     assert read == server
     # The partition's own index, created by its parent's: named by the server, plain as its parent.
     expected = {name for name in server if name.startswith(("plain", "p_eu_"))}

@@ -11,7 +11,7 @@ from collections.abc import Callable
 import psycopg
 from msgspec import Struct
 
-from .constraints import read_constraints, read_indexes
+from .constraints import IndexRules, read_constraints, read_index_rules, read_indexes
 from .depends import read_depends, read_extension_members
 from .filters import Parts
 from .foreign import ForeignTable, read_foreign_tables
@@ -89,6 +89,7 @@ def read_catalog(conn: psycopg.Connection, readers: int = 0,
             ("changed_acls", read_changed_acls), ("database", lambda c: c.execute(DATABASE).fetchone()),
         )}
         relations, schemas, sequences = read_relation_names(conn), read_schemas(conn), read_sequences(conn)
+        rules = read_index_rules(conn)
         left_out = set(before_parts(relations, schemas, sequences) if before_parts else ())
         pool.release_lead()  # first: without readers, the reads above wait for it
         members = futures["extension_members"].result()
@@ -98,7 +99,7 @@ def read_catalog(conn: psycopg.Connection, readers: int = 0,
         # connections, for balance.
         connections = 1 + (readers if open_reader else 0)
         ranges = _ranges([r.oid for r in relations if r.oid not in left_out], sorted(left_out), 2 * connections)
-        parts = [pool.submit(lambda conn, r=r: _read_parts(conn, r)) for r in ranges]
+        parts = [pool.submit(lambda conn, r=r: _read_parts(conn, r, rules)) for r in ranges]
         locked = {name: pool.submit(read) for name, read in (
             ("publication_tables", read_publication_tables), ("statistics", read_statistics))}
         results = {name: future.result() for name, future in (futures | locked).items()}
@@ -140,10 +141,11 @@ class _TableParts(Struct):
     foreign_tables: list[ForeignTable]
 
 
-def _read_parts(conn: psycopg.Connection, parts: Parts) -> _TableParts:
+def _read_parts(conn: psycopg.Connection, parts: Parts, rules: IndexRules) -> _TableParts:
     relations, columns = {row[0]: row for row in read_relations(conn, parts)}, read_columns(conn, parts)
     constraints = read_constraints(conn, parts)
-    return _TableParts(relations, columns, constraints, read_indexes(conn, parts, constraints),
+    names = {oid: row[2] for oid, row in relations.items()}
+    return _TableParts(relations, columns, constraints, read_indexes(conn, parts, constraints, names, columns, rules),
                        read_triggers(conn, parts), read_policies(conn, parts), read_rules(conn, parts),
                        read_foreign_tables(conn, parts))
 

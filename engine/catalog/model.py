@@ -109,6 +109,8 @@ class Column(Struct, frozen=True, gc=False):
     notnull_validated: bool = True
     notnull_noinherit: bool = False
     notnull_local: bool = True
+    type_oid: int = 0  # atttypid and attcollation: what an index's plain text is checked against
+    collation_oid: int = 0
 
 
 class Relation(Struct, frozen=True, gc=False):

@@ -69,7 +69,7 @@ SELECT a.attrelid, a.attnum, a.attname, pg_catalog.format_type(a.atttypid, a.att
        a.attislocal,
        CASE WHEN a.attstorage <> t.typstorage THEN a.attstorage::text END,
        {compression}, {stattarget}, a.attoptions, a.attacl::text[],
-       NULL::text, d.oid::int8, a.attinhcount::int, {not_null}
+       NULL::text, d.oid::int8, a.attinhcount::int, {not_null}, a.atttypid::int8, a.attcollation::int8
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
 LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
@@ -139,7 +139,7 @@ def read_columns(conn: psycopg.Connection, parts: Parts) -> dict[int, list[Colum
     for relid, *fields in rows:
         not_null = not_nulls.get((relid, fields[0])) if not_nulls else None
         if not_null is not None:
-            _, _, fields[4], fields[-3], fields[-2], fields[-1] = not_null
+            _, _, fields[4], fields[18], fields[19], fields[20] = not_null  # notnull_name, notnull_*
         column = Column(*fields)
         if comments and (relid, column.attnum) in comments:
             column = replace(column, comment=comments[relid, column.attnum])
