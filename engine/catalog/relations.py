@@ -52,6 +52,9 @@ ORDER BY n.nspname, c.relname
 def _columns_sql(version: int) -> str:
     # attcompression arrived in 14; attstattarget became nullable (NULL = default) in 17;
     # NOT NULL constraints became named pg_constraint rows in 18.
+    # Where most columns have neither, the default is looked up only for a column that has one
+    # (atthasdef: the probe skipped) and the collation's name only where it is not the type's:
+    # joined for every column, those two were a quarter of this query (10^4 tables: 0.05 s).
     # A default holds no column reference (a generation expression does): deparsed without its
     # relation, which pg_get_expr() would open and lock (current minor releases of every
     # version), building its relcache entry: half of this query on 10^4 tables. A partition
@@ -65,16 +68,17 @@ SELECT a.attrelid, a.attnum, a.attname, pg_catalog.format_type(a.atttypid, a.att
        NULL::name,
        pg_catalog.pg_get_expr(d.adbin, CASE WHEN a.attgenerated <> '' THEN d.adrelid ELSE 0 END), a.attidentity::text, a.attgenerated::text,
        CASE WHEN a.attcollation <> t.typcollation
-            THEN pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(co.collname) END,
+            THEN (SELECT pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(co.collname)
+                  FROM pg_catalog.pg_collation co JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace
+                  WHERE co.oid = a.attcollation) END,
        a.attislocal,
        CASE WHEN a.attstorage <> t.typstorage THEN a.attstorage::text END,
        {compression}, {stattarget}, a.attoptions, a.attacl::text[],
        NULL::text, d.oid::int8, a.attinhcount::int, {not_null}, a.atttypid::int8, a.attcollation::int8
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
-LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation
-LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace
+LEFT JOIN LATERAL (SELECT d.oid, d.adbin, d.adrelid FROM pg_catalog.pg_attrdef d
+                   WHERE a.atthasdef AND d.adrelid = a.attrelid AND d.adnum = a.attnum OFFSET 0) d ON true
 WHERE {user_relation("a.attrelid")} AND a.attnum > 0 AND NOT a.attisdropped
 """
 
