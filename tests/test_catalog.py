@@ -205,11 +205,20 @@ CREATE UNIQUE INDEX plain_nulls_not_distinct ON "Ix Quoted".t (id, code) NULLS N
 _DEPARSED_SHAPES_13 = '''
 CREATE INDEX deparsed_opclass_options ON "Ix Quoted".t USING gist (tsv tsvector_ops (siglen = 100));
 '''
+# An access method with a comma in its name (hostile): before 18, btree's operator class checks
+# refuse a class of any other method, even one with btree's handler.
+_DEPARSED_SHAPES_18 = '''
+CREATE ACCESS METHOD "b,tree" TYPE INDEX HANDLER pg_catalog.bthandler;
+CREATE OPERATOR CLASS "Ix Quoted".int4_ops DEFAULT FOR TYPE int4 USING "b,tree" AS
+    OPERATOR 1 <, OPERATOR 2 <=, OPERATOR 3 =, OPERATOR 4 >=, OPERATOR 5 >, FUNCTION 1 pg_catalog.btint4cmp(int4, int4);
+CREATE INDEX deparsed_comma_in_method ON "Ix Quoted".t USING "b,tree" (id);
+'''
 
 
 def test_index_text_written_in_python_is_pg_get_indexdefs(source, server_version):
     execute(source, _INDEX_SHAPES + (_PLAIN_SHAPES_15 if server_version >= 150000 else "")
-            + (_DEPARSED_SHAPES_13 if server_version >= 130000 else ""))
+            + (_DEPARSED_SHAPES_13 if server_version >= 130000 else "")
+            + (_DEPARSED_SHAPES_18 if server_version >= 180000 else ""))
     with psycopg.connect(source) as conn:
         parts = Parts([])
         rules = read_index_rules(conn)
