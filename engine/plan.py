@@ -752,6 +752,32 @@ def _topological(graph: _Graph, order_of: list[int]) -> list[int] | None:
     return order if len(order) == len(order_of) else None
 
 
+# pg_dump's restore passes (pg_backup_archiver.c's _tocEntryRestorePass): privileges after all
+# else, data and post-data included, so that an owner who revoked its own rights still loads its
+# tables; then what needs them in place (a materialized view's first refresh reads as its owner)
+# and event triggers, which would fire on the restore's own GRANTs. An entry keeps its section.
+RESTORE_PASSES = (("ACL", "DEFAULT ACL"), ("MATERIALIZED VIEW DATA", "EVENT TRIGGER"))
+
+
+def _passes(entries: list[Entry], order: list[int], succ: list[list[int]]) -> list[int]:
+    """`order` regrouped by restore pass, each pass in its own order; an entry that one of an
+    earlier pass needs moves to that pass (the restore's phases follow the same rule)."""
+    pass_of = {kind: number for number, kinds in enumerate(RESTORE_PASSES, 1) for kind in kinds}
+    passes = [pass_of.get(entry.kind, 0) for entry in entries]
+    later = [node for node in order if passes[node]]
+    if not later:
+        return order
+    moved = True
+    while moved:
+        moved = False
+        for node in later:
+            earliest = min((passes[child] for child in succ[node]), default=passes[node])
+            if earliest < passes[node]:
+                passes[node], moved = earliest, True
+    return [node for node in order if not passes[node]] + sorted(
+        (node for node in later if passes[node]), key=passes.__getitem__)  # stable: each pass in order
+
+
 def _order(b: _Builder, fk_rank: dict[int, int]) -> list[Entry]:
     """Topological order, sections first, with a deterministic tie-break; loops repaired first."""
     # Section and kind in one number (kind ranks are below 100): one comparison fewer each.
@@ -781,7 +807,7 @@ def _order(b: _Builder, fk_rank: dict[int, int]) -> list[Entry]:
     for node, preds in enumerate(graph.pred):  # the TOC records every dependency, for a parallel restore
         entries[node].deps = [keys[p] for p in preds]  # in insertion order: deterministic
     ordered = []
-    for node in order:
+    for node in _passes(entries, order, graph.succ):
         entry = entries[node]
         ordered.append(entry)
         for follower in following.get(entry.key, ()):

@@ -15,6 +15,7 @@ from .options import RestoreOptions
 NOT_RUN = ("PSQL", "SET")
 OWNER_KINDS = ("OWNER",)
 PRIVILEGE_KINDS = ("ACL", "DEFAULT ACL")
+LAST_KINDS = PRIVILEGE_KINDS + ("MATERIALIZED VIEW DATA", "EVENT TRIGGER")  # in the script's order
 RELATION_KINDS = ("TABLE", "VIEW", "MATERIALIZED VIEW", "FOREIGN TABLE")
 # Post-data kinds whose locks we know: everything else runs alone, to be safe.
 KNOWN_POST = ("INDEX", "CONSTRAINT", "FK CONSTRAINT", "TRIGGER", "POLICY", "ROW SECURITY", "COMMENT",
@@ -27,6 +28,7 @@ class Phases(Struct):
     data: list[TocItem]  # TABLE DATA
     data_other: list[TocItem]  # SEQUENCE SET and the like: after the data
     post: list[TocItem]
+    last: list[TocItem]  # privileges, then refreshes and event triggers: after all else (plan.RESTORE_PASSES)
     skipped: list[TocItem]  # kept as placeholders in the post-data graph
     existing_skipped: list[TocItem]  # DDL of schemas the target provides
 
@@ -37,7 +39,9 @@ def phases(items: list[TocItem], options: RestoreOptions) -> Phases:
     # The script's session settings (ScriptWriter.begin); later SET items (default_tablespace)
     # are set per entry by the session that runs it.
     settings = next((i.id for i in items if i.kind == "SET" and i.key == "settings"), -1)
-    out = Phases(settings, [], [], [], [], [], [])
+    out = Phases(settings, [], [], [], [], [], [], [])
+    # As the script runs them: after everything but those that something before them needs.
+    needed = {dep for item in items if item.kind not in LAST_KINDS for dep in item.deps}
     for item in items:
         if item.kind in NOT_RUN or item.key == "header":
             continue
@@ -50,6 +54,8 @@ def phases(items: list[TocItem], options: RestoreOptions) -> Phases:
         elif (options.no_owner and item.kind in OWNER_KINDS) or (
                 options.no_privileges and item.kind in PRIVILEGE_KINDS):
             out.skipped.append(item)
+        elif item.kind in LAST_KINDS and item.id not in needed:
+            out.last.append(item)
         elif item.kind == "TABLE DATA":
             out.data.append(item)
         elif item.section == "data":

@@ -85,7 +85,7 @@ class _Restore:
         self.warn = Warnings(log)
         self.phases = phases(backup.items, options)
         # DDL is kept in memory (post-data runs out of order); large objects' data is streamed.
-        wanted = self.phases.pre + self.phases.post + [i for i in self.phases.data_other
+        wanted = self.phases.pre + self.phases.post + self.phases.last + [i for i in self.phases.data_other
                                                        if i.kind != "LARGE OBJECT DATA"]
         self.texts = backup.texts({i.id for i in wanted} | {self.phases.settings_id})
         self.settings = self.texts.get(self.phases.settings_id, "")
@@ -132,6 +132,8 @@ class _Restore:
                 self._run_item(item, main)
             sessions += [self.session() for _ in range(self.jobs - 1)]
             self._data_and_post(sessions)
+            for item in self.phases.last:  # pg_dump's ACL pass, then what comes after it
+                self._run_item(item, main)
             if self.options.single_transaction:
                 main.conn.commit()
             else:
@@ -154,9 +156,9 @@ class _Restore:
                 raise RestoreError(f"target database is not empty ({count} relations); restore into an empty "
                                    f"database, or use --clean --if-exists to replace what the backup holds")
         if not self.options.no_tablespaces:
-            check_tablespaces(conn, self.phases.pre + self.phases.post)
+            check_tablespaces(conn, self.phases.pre + self.phases.post + self.phases.last)
         roles = {r for (r,) in conn.execute("SELECT rolname FROM pg_catalog.pg_roles")}
-        for item in self.phases.pre + self.phases.data_other + self.phases.post:
+        for item in self.phases.pre + self.phases.data_other + self.phases.post + self.phases.last:
             if item.kind == "OWNER" and item.owner and item.owner not in roles:
                 self.skip_roles.add(item.owner)
                 self.warn.missing_role(item.owner)
