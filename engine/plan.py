@@ -771,9 +771,10 @@ def _passes(entries: list[Entry], order: list[int], succ: list[list[int]]) -> li
     while moved:
         moved = False
         for node in later:
-            earliest = min((passes[child] for child in succ[node]), default=passes[node])
-            if earliest < passes[node]:
-                passes[node], moved = earliest, True
+            if succ[node]:  # most (a table's GRANTs) have no dependents at all
+                earliest = min(passes[child] for child in succ[node])
+                if earliest < passes[node]:
+                    passes[node], moved = earliest, True
     return [node for node in order if not passes[node]] + sorted(
         (node for node in later if passes[node]), key=passes.__getitem__)  # stable: each pass in order
 
