@@ -17,7 +17,7 @@ from engine.catalog import read_catalog
 from engine.catalog.largeobjects import read_chunks
 from engine.config import Selection
 from engine.errors import RestoreError
-from engine.plan import build_plan
+from engine.plan import RESTORE_PASSES, build_plan
 from engine.restore import RestoreOptions, run_restore
 from engine.script import read_toc
 
@@ -106,6 +106,11 @@ def test_every_kind_is_planned(kinds):
     assert order.index(shell) < order.index(by_name[("FUNCTION", "myint_in(cstring)")]) \
         < order.index(by_name[("TYPE", "myint")])
     assert plan.entries[-1].kind in ("EVENT TRIGGER", "OWNER", "COMMENT", "PSQL")
+    # pg_dump's restore passes: every privilege after all else, then refreshes and event
+    # triggers (an object's owner, comment and label go with it, wherever it is).
+    passes = [next((n for n, kinds in enumerate(RESTORE_PASSES, 1) if e.kind in kinds), 0)
+              for e in plan.entries if e.kind not in ("OWNER", "COMMENT", "SECURITY LABEL")]
+    assert passes == sorted(passes) and {0, 1, 2} <= set(passes)
     # An object's owner, comment and security label come right after it (after one another), in
     # its section, as pg_dump writes them; each of every kind's is there.
     followers = 0
