@@ -126,6 +126,23 @@ def test_every_kind_is_planned(kinds):
     assert followers > 100
 
 
+def test_restore_runs_privileges_refreshes_and_event_triggers_last(kinds):
+    """pgbackup restore as the script: those kinds after everything else, each event trigger
+    with its owner and comment, in the script's order."""
+    from engine.restore.plan import LAST_KINDS, phases
+    from engine.restore.source import Backup
+
+    items = Backup(kinds[3].directory).items
+    plan = phases(items, RestoreOptions("unused"))
+    assert {"ACL", "DEFAULT ACL", "EVENT TRIGGER"} <= {i.kind for i in plan.last}
+    assert not any(i.kind in LAST_KINDS for i in plan.pre + plan.data + plan.data_other + plan.post)
+    assert [i.id for i in plan.last] == sorted(i.id for i in plan.last)
+    last = {i.id for i in plan.last}
+    followers = [i for i in items if i.kind in ("OWNER", "COMMENT") and i.deps
+                 and items[i.deps[0]].kind == "EVENT TRIGGER"]
+    assert followers and all(i.id in last for i in followers)
+
+
 def test_large_object_read_in_bounded_chunks(kinds):
     source = kinds[0]
     with psycopg.connect(source, autocommit=True) as conn:

@@ -16,6 +16,7 @@ NOT_RUN = ("PSQL", "SET")
 OWNER_KINDS = ("OWNER",)
 PRIVILEGE_KINDS = ("ACL", "DEFAULT ACL")
 LAST_KINDS = PRIVILEGE_KINDS + ("MATERIALIZED VIEW DATA", "EVENT TRIGGER")  # in the script's order
+FOLLOWER_KINDS = ("OWNER", "COMMENT", "SECURITY LABEL")  # written right after their object
 RELATION_KINDS = ("TABLE", "VIEW", "MATERIALIZED VIEW", "FOREIGN TABLE")
 # Post-data kinds whose locks we know: everything else runs alone, to be safe.
 KNOWN_POST = ("INDEX", "CONSTRAINT", "FK CONSTRAINT", "TRIGGER", "POLICY", "ROW SECURITY", "COMMENT",
@@ -40,8 +41,7 @@ def phases(items: list[TocItem], options: RestoreOptions) -> Phases:
     # are set per entry by the session that runs it.
     settings = next((i.id for i in items if i.kind == "SET" and i.key == "settings"), -1)
     out = Phases(settings, [], [], [], [], [], [], [])
-    # As the script runs them: after everything but those that something before them needs.
-    needed = {dep for item in items if item.kind not in LAST_KINDS for dep in item.deps}
+    last = _last(items)
     for item in items:
         if item.kind in NOT_RUN or item.key == "header":
             continue
@@ -54,7 +54,7 @@ def phases(items: list[TocItem], options: RestoreOptions) -> Phases:
         elif (options.no_owner and item.kind in OWNER_KINDS) or (
                 options.no_privileges and item.kind in PRIVILEGE_KINDS):
             out.skipped.append(item)
-        elif item.kind in LAST_KINDS and item.id not in needed:
+        elif item.id in last:
             out.last.append(item)
         elif item.kind == "TABLE DATA":
             out.data.append(item)
@@ -65,6 +65,17 @@ def phases(items: list[TocItem], options: RestoreOptions) -> Phases:
         else:
             out.pre.append(item)
     return out
+
+
+def _last(items: list[TocItem]) -> set[int]:
+    """The ids of what runs last, as the script has it: entries of LAST_KINDS but those that
+    something else needs, with the owner, comment and labels that follow them."""
+    def follows_last(item: TocItem) -> bool:
+        return item.kind in FOLLOWER_KINDS and bool(item.deps) and all(items[d].kind in LAST_KINDS for d in item.deps)
+
+    needed = {dep for item in items if item.kind not in LAST_KINDS and not follows_last(item) for dep in item.deps}
+    last = {item.id for item in items if item.kind in LAST_KINDS and item.id not in needed}
+    return last | {item.id for item in items if follows_last(item) and all(d in last for d in item.deps)}
 
 
 def table_locks(item: TocItem, items: list[TocItem], depth: int = 2) -> frozenset[str]:
