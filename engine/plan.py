@@ -19,6 +19,7 @@ from .ddl.quoting import ident, qualified
 from .entries import register_kinds, repair_kinds
 from .entries.extconfig import extension_data
 from .errors import CatalogError
+from .script import FOLLOWER_KINDS, RESTORE_PASSES
 
 SECTIONS = ("pre-data", "data", "post-data")
 
@@ -639,9 +640,6 @@ class _Graph:
         return [(self.keys[a], self.keys[b]) for a, b in nx.find_cycle(digraph)]
 
 
-# Kinds written right after the one object they belong to, as pg_dump writes an object's owner,
-# comment and security label with it.
-FOLLOWER_KINDS = ("OWNER", "COMMENT", "SECURITY LABEL")
 
 
 def _followers(b: _Builder) -> dict[str, list[Entry]]:
@@ -750,13 +748,6 @@ def _topological(graph: _Graph, order_of: list[int]) -> list[int] | None:
             if indegree[child] == 0:
                 push(ready, place[child])
     return order if len(order) == len(order_of) else None
-
-
-# pg_dump's restore passes (pg_backup_archiver.c's _tocEntryRestorePass): privileges after all
-# else, data and post-data included, so that an owner who revoked its own rights still loads its
-# tables; then what needs them in place (a materialized view's first refresh reads as its owner)
-# and event triggers, which would fire on the restore's own GRANTs. An entry keeps its section.
-RESTORE_PASSES = (("ACL", "DEFAULT ACL"), ("MATERIALIZED VIEW DATA", "EVENT TRIGGER"))
 
 
 def _passes(entries: list[Entry], order: list[int], succ: list[list[int]]) -> list[int]:

@@ -28,6 +28,15 @@ TOC_FORMAT = 2
 COPY_TRAILER = b"\\.\n"
 FLUSH_AT = 1 << 20
 
+# How the script is laid out, which the restore follows too. An object's owner, comment and
+# security label come right after it, as pg_dump writes them. And pg_dump's restore passes
+# (pg_backup_archiver.c's _tocEntryRestorePass): privileges after all else, data and post-data
+# included, so that an owner who revoked its own rights still loads its tables; then what needs
+# them in place (a materialized view's first refresh reads as its owner) and event triggers,
+# which would fire on the restore's own GRANTs. An entry keeps its section.
+FOLLOWER_KINDS = ("OWNER", "COMMENT", "SECURITY LABEL")
+RESTORE_PASSES = (("ACL", "DEFAULT ACL"), ("MATERIALIZED VIEW DATA", "EVENT TRIGGER"))
+
 
 # A TOC holds 10^5 items: no default written out, and no cycles possible (strings, ints, lists of
 # ints, a tuple of strings), so the garbage collector need not track them: its passes over a large

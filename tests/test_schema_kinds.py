@@ -17,9 +17,9 @@ from engine.catalog import read_catalog
 from engine.catalog.largeobjects import read_chunks
 from engine.config import Selection
 from engine.errors import RestoreError
-from engine.plan import RESTORE_PASSES, build_plan
+from engine.plan import build_plan
 from engine.restore import RestoreOptions, run_restore
-from engine.script import read_toc
+from engine.script import RESTORE_PASSES, read_toc
 
 from .fix_server import execute
 from .fix_tools import backup, psql_restore, schema_dump

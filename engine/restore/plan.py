@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from msgspec import Struct
 
-from ..script import TocItem
+from ..script import FOLLOWER_KINDS, RESTORE_PASSES, TocItem
 from .options import RestoreOptions
 
 NOT_RUN = ("PSQL", "SET")
 OWNER_KINDS = ("OWNER",)
 PRIVILEGE_KINDS = ("ACL", "DEFAULT ACL")
-LAST_KINDS = PRIVILEGE_KINDS + ("MATERIALIZED VIEW DATA", "EVENT TRIGGER")  # in the script's order
-FOLLOWER_KINDS = ("OWNER", "COMMENT", "SECURITY LABEL")  # written right after their object
+LAST_KINDS = tuple(kind for kinds in RESTORE_PASSES for kind in kinds)  # after all else, in the script's order
 RELATION_KINDS = ("TABLE", "VIEW", "MATERIALIZED VIEW", "FOREIGN TABLE")
 # Post-data kinds whose locks we know: everything else runs alone, to be safe.
 KNOWN_POST = ("INDEX", "CONSTRAINT", "FK CONSTRAINT", "TRIGGER", "POLICY", "ROW SECURITY", "COMMENT",
@@ -29,7 +28,7 @@ class Phases(Struct):
     data: list[TocItem]  # TABLE DATA
     data_other: list[TocItem]  # SEQUENCE SET and the like: after the data
     post: list[TocItem]
-    last: list[TocItem]  # privileges, then refreshes and event triggers: after all else (plan.RESTORE_PASSES)
+    last: list[TocItem]  # privileges, then refreshes and event triggers: after all else (script.RESTORE_PASSES)
     skipped: list[TocItem]  # kept as placeholders in the post-data graph
     existing_skipped: list[TocItem]  # DDL of schemas the target provides
 
