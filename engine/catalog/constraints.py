@@ -90,12 +90,11 @@ class IndexRules(Struct, frozen=True):
     default_opclasses: dict[int, int]  # operator class oid -> its input type: pg_catalog's defaults only
     keywords: frozenset[str]  # those quote_ident() quotes: all but the unreserved
     quote_all: bool  # quote_all_identifiers
-    quoted: dict[str, str] = {}  # names already quoted: a table's and schema's recur
 
 
 def read_index_rules(conn: psycopg.Connection) -> IndexRules:
     oids, types, keywords, quote_all = conn.execute(INDEX_RULES).fetchone()
-    return IndexRules(dict(zip(oids, types)), frozenset(keywords), quote_all, {})
+    return IndexRules(dict(zip(oids, types)), frozenset(keywords), quote_all)
 
 
 _PLAIN_NAME = re.compile(r"[a-z_][a-z0-9_]*").fullmatch
@@ -105,13 +104,9 @@ _ORDERING = {"0": "", "1": " DESC NULLS LAST", "2": " NULLS FIRST", "3": " DESC"
 
 def _quote_ident(name: str, rules: IndexRules) -> str:
     """quote_ident(): bare where the server would print it bare."""
-    quoted = rules.quoted.get(name)
-    if quoted is None:
-        if len(rules.quoted) > 100_000:
-            rules.quoted.clear()
-        bare = not rules.quote_all and _PLAIN_NAME(name) and name not in rules.keywords
-        quoted = rules.quoted[name] = name if bare else '"' + name.replace('"', '""') + '"'
-    return quoted
+    if not rules.quote_all and _PLAIN_NAME(name) and name not in rules.keywords:
+        return name
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _plain_definition(schema: str, name: str, table: str, columns: list[Column], makings: str,
@@ -138,8 +133,7 @@ def _plain_definition(schema: str, name: str, table: str, columns: list[Column],
             return None
         key_texts.append(quote(column.name, rules) + _ORDERING[option])
     included = [quote(column.name, rules) for column in index_columns[key_count:]]
-    bare = not rules.quote_all and _PLAIN_NAME(name) and name not in rules.keywords  # unique: not cached
-    return (f"CREATE {'UNIQUE ' if unique == 't' else ''}INDEX {name if bare else quote(name, rules)} ON "
+    return (f"CREATE {'UNIQUE ' if unique == 't' else ''}INDEX {quote(name, rules)} ON "
             f"{'ONLY ' if only == 't' else ''}{quote(schema, rules)}.{quote(table, rules)} USING {quote(method, rules)} "
             f"({', '.join(key_texts)})" + (f" INCLUDE ({', '.join(included)})" if included else "")
             + (" NULLS NOT DISTINCT" if nulls_not_distinct == "t" else ""))
