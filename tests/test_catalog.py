@@ -8,7 +8,10 @@ import psycopg
 import pytest
 
 from engine.catalog import _ranges, read_catalog
-from engine.catalog.constraints import _indexes_sql, _plain_definition, read_constraints, read_index_rules, read_indexes
+from engine.catalog.constraints import (
+    _constraints_sql, _indexes_sql, _plain_definition, read_constraints, read_deparse_rules, read_indexes,
+    write_foreign_keys,
+)
 from engine.catalog.filters import Parts
 from engine.catalog.relations import read_columns, read_relations
 from engine.snapshot import Lead
@@ -221,14 +224,16 @@ def test_index_text_written_in_python_is_pg_get_indexdefs(source, server_version
             + (_DEPARSED_SHAPES_18 if server_version >= 180000 else ""))
     with psycopg.connect(source) as conn:
         parts = Parts([])
-        rules = read_index_rules(conn)
-        names = {row[0]: row[2] for row in read_relations(conn, parts)}
+        rules = read_deparse_rules(conn)
+        names = {row[0]: (row[1], row[2]) for row in read_relations(conn, parts)}
         columns = read_columns(conn, parts)
+        constraints, _ = read_constraints(conn, parts, names, columns, rules)
         read = {index.name: index.definition
-                for index in read_indexes(conn, parts, read_constraints(conn, parts), names, columns, rules)}
+                for index in read_indexes(conn, parts, constraints, names, columns, rules)}
         # Which ones Python wrote: those the query left to it that it did not hand back.
         assembled = {row[3] for row in conn.execute(_indexes_sql(server_version), parts.params())
-                     if row[4] is None and _plain_definition(row[2], row[3], names[row[1]], columns[row[1]], row[-1], rules)}
+                     if row[4] is None and _plain_definition(row[2], row[3], names[row[1]][1], columns[row[1]], row[-1],
+                                                             rules)}
         server = dict(conn.execute("SELECT c.relname, pg_catalog.pg_get_indexdef(c.oid) FROM pg_catalog.pg_class c"
                                    " WHERE c.relnamespace = '\"Ix Quoted\"'::regnamespace AND c.relkind IN ('i', 'I')"))
         read = {name: text for name, text in read.items() if name in server}
@@ -236,3 +241,90 @@ def test_index_text_written_in_python_is_pg_get_indexdefs(source, server_version
     # The partition's own index, created by its parent's: named by the server, plain as its parent.
     expected = {name for name in server if name.startswith(("plain", "p_eu_"))}
     assert assembled == expected
+
+
+# Key constraints: those read_constraints writes itself (py_*) and those it leaves to
+# pg_get_constraintdef() (srv_*); every one must read exactly as pg_get_constraintdef() prints it.
+_KEY_SHAPES = '''
+CREATE SCHEMA "Ky Quoted"; CREATE SCHEMA "other side";
+CREATE TABLE "other side"."Parent" (gone int, "Id" int, "select" text, code text, extra int,
+    CONSTRAINT py_pk PRIMARY KEY ("Id", "select") INCLUDE (extra),
+    CONSTRAINT py_unique UNIQUE (code), CONSTRAINT py_unique_pair UNIQUE (extra, code),
+    CONSTRAINT py_unique_deferred UNIQUE ("select") DEFERRABLE INITIALLY DEFERRED);
+ALTER TABLE "other side"."Parent" DROP COLUMN gone;
+ALTER TABLE "other side"."Parent" ADD CONSTRAINT py_unique_deferrable UNIQUE (extra) DEFERRABLE;
+CREATE TABLE "Ky Quoted".t (gone int, id int PRIMARY KEY, "Parent Id" int, "select" text, type text, "é" int,
+    CONSTRAINT py_fk_full FOREIGN KEY ("Parent Id", "select") REFERENCES "other side"."Parent" ("Id", "select")
+        MATCH FULL ON UPDATE CASCADE ON DELETE SET NULL,
+    CONSTRAINT py_fk_actions FOREIGN KEY (type) REFERENCES "other side"."Parent" (code)
+        ON UPDATE RESTRICT ON DELETE SET DEFAULT DEFERRABLE INITIALLY DEFERRED,
+    CONSTRAINT py_fk_self FOREIGN KEY ("é") REFERENCES "Ky Quoted".t (id) ON DELETE CASCADE,
+    CONSTRAINT py_unique_keywords UNIQUE (type, "select", "é"),
+    CONSTRAINT srv_check CHECK (id > 0));
+ALTER TABLE "Ky Quoted".t DROP COLUMN gone;
+ALTER TABLE "Ky Quoted".t ADD CONSTRAINT py_fk_not_valid FOREIGN KEY (id, type)
+    REFERENCES "other side"."Parent" (extra, code) NOT VALID;
+CREATE TABLE "Ky Quoted".p (k int, region text, PRIMARY KEY (k, region)) PARTITION BY LIST (region);
+CREATE TABLE "Ky Quoted".p_eu PARTITION OF "Ky Quoted".p FOR VALUES IN ('eu');
+ALTER TABLE "Ky Quoted".p ADD CONSTRAINT py_fk_partitioned FOREIGN KEY (k) REFERENCES "Ky Quoted".t (id);
+CREATE TABLE "Ky Quoted".to_p (k int, region text, FOREIGN KEY (k, region) REFERENCES "Ky Quoted".p);
+CREATE TABLE "Ky Quoted".left_out (id int PRIMARY KEY);
+CREATE TABLE "Ky Quoted".to_left_out (id int CONSTRAINT srv_fk_to_left_out REFERENCES "Ky Quoted".left_out);
+'''
+_KEY_SHAPES_15 = '''
+ALTER TABLE "Ky Quoted".t ADD CONSTRAINT py_nulls_not_distinct UNIQUE NULLS NOT DISTINCT ("select", id);
+ALTER TABLE "Ky Quoted".t ADD CONSTRAINT srv_set_null_columns FOREIGN KEY ("Parent Id", "select")
+    REFERENCES "other side"."Parent" ("Id", "select") ON DELETE SET NULL ("select");
+'''
+_KEY_SHAPES_18 = '''
+CREATE EXTENSION IF NOT EXISTS btree_gist;
+CREATE TABLE "Ky Quoted".during (id int, valid tsrange, CONSTRAINT srv_without_overlaps PRIMARY KEY (id, valid WITHOUT OVERLAPS));
+CREATE TABLE "Ky Quoted".refs_during (id int, valid tsrange,
+    CONSTRAINT srv_period FOREIGN KEY (id, PERIOD valid) REFERENCES "Ky Quoted".during (id, PERIOD valid));
+ALTER TABLE "Ky Quoted".t ADD CONSTRAINT srv_not_enforced FOREIGN KEY (id) REFERENCES "Ky Quoted".t (id) NOT ENFORCED;
+'''
+
+
+def test_key_constraint_text_written_in_python_is_pg_get_constraintdefs(source, server_version):
+    """Python writes a key's text from the constraint's row and the columns, a foreign key's once
+    its referenced table's are read (in another range: later); the server what Python cannot: a
+    table whose parts were not read, and the shapes it leaves to the server."""
+    execute(source, _KEY_SHAPES + (_KEY_SHAPES_15 if server_version >= 150000 else "")
+            + (_KEY_SHAPES_18 if server_version >= 180000 else ""))
+    left_out = query(source, 'SELECT \'"Ky Quoted".left_out\'::regclass::oid')[0][0]
+    lead = Lead(source)
+    try:
+        catalog = read_catalog(lead.conn, 0, None, lambda tables, schemas, sequences: {left_out})
+    finally:
+        lead.close()
+    server = dict(query(source, "SELECT c.conname, pg_catalog.pg_get_constraintdef(c.oid) FROM pg_catalog.pg_constraint c"
+                                " WHERE c.connamespace IN ('\"Ky Quoted\"'::regnamespace, '\"other side\"'::regnamespace)"
+                                " AND c.contype IN ('p', 'u', 'f', 'c')"))
+    read = {c.name: c.definition for c in catalog.constraints if c.name in server}
+    assert read == {name: text for name, text in server.items() if name != "left_out_pkey"}
+    # Which ones Python wrote: those the query left to it (the one to the table left out it hands back).
+    with psycopg.connect(source) as conn:
+        rows = conn.execute(_constraints_sql(server_version), Parts([]).params()).fetchall()
+    assert {row[2] for row in rows if row[4] is None} >= {name for name in server if name.startswith("py_")}
+    assert not {row[2] for row in rows if row[4] is None} & {name for name in server if name.startswith("srv_")} - {
+        "srv_fk_to_left_out"}
+
+
+def test_a_foreign_key_to_another_range_is_written_once_its_table_is_read(source):
+    execute(source, _KEY_SHAPES)
+    with psycopg.connect(source) as conn:
+        parts = Parts([])
+        rules = read_deparse_rules(conn)
+        names = {row[0]: (row[1], row[2]) for row in read_relations(conn, parts)}
+        columns = read_columns(conn, parts)
+        parent = [oid for oid, (schema, name) in names.items() if name == "Parent"]
+        # As a range without the referenced table reads them: left for later, then finished.
+        constraints, later = read_constraints(conn, parts, {oid: n for oid, n in names.items() if oid not in parent},
+                                              columns, rules)
+        waiting = {c.name for c in constraints if c.oid in later}
+        assert waiting == {"py_fk_full", "py_fk_actions", "py_fk_not_valid"}
+        assert all(c.definition == "" for c in constraints if c.oid in later)
+        write_foreign_keys(conn, constraints, later, names, columns, rules)
+        server = dict(conn.execute("SELECT c.oid, pg_catalog.pg_get_constraintdef(c.oid) FROM pg_catalog.pg_constraint c"
+                                   " WHERE c.oid = ANY(%s)", ([c.oid for c in constraints],)).fetchall())
+    assert {c.oid: c.definition for c in constraints} == server

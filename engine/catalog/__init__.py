@@ -11,7 +11,7 @@ from collections.abc import Callable
 import psycopg
 from msgspec import Struct
 
-from .constraints import IndexRules, read_constraints, read_index_rules, read_indexes
+from .constraints import DeparseRules, read_constraints, read_deparse_rules, read_indexes, write_foreign_keys
 from .depends import read_depends, read_extension_members
 from .filters import Parts
 from .foreign import ForeignTable, read_foreign_tables
@@ -89,7 +89,7 @@ def read_catalog(conn: psycopg.Connection, readers: int = 0,
             ("changed_acls", read_changed_acls), ("database", lambda c: c.execute(DATABASE).fetchone()),
         )}
         relations, schemas, sequences = read_relation_names(conn), read_schemas(conn), read_sequences(conn)
-        rules = read_index_rules(conn)
+        rules = read_deparse_rules(conn)
         left_out = set(before_parts(relations, schemas, sequences) if before_parts else ())
         pool.release_lead()  # first: without readers, the reads above wait for it
         members = futures["extension_members"].result()
@@ -104,6 +104,8 @@ def read_catalog(conn: psycopg.Connection, readers: int = 0,
             ("publication_tables", read_publication_tables), ("statistics", read_statistics))}
         results = {name: future.result() for name, future in (futures | locked).items()}
         tables = _merge([future.result() for future in parts])
+    write_foreign_keys(conn, tables.constraints, tables.foreign_keys_later,
+                       {oid: (row[1], row[2]) for oid, row in tables.relations.items()}, tables.columns, rules)
     name, encoding = results.pop("database")
     kinds = results.pop("kinds")
     kinds.changed_acls = results.pop("changed_acls")
@@ -139,24 +141,26 @@ class _TableParts(Struct):
     policies: list[Policy]
     rules: list[Rule]
     foreign_tables: list[ForeignTable]
+    foreign_keys_later: dict[int, str]  # constraint oid -> makings: read_constraints
 
 
-def _read_parts(conn: psycopg.Connection, parts: Parts, rules: IndexRules) -> _TableParts:
+def _read_parts(conn: psycopg.Connection, parts: Parts, rules: DeparseRules) -> _TableParts:
     relations, columns = {row[0]: row for row in read_relations(conn, parts)}, read_columns(conn, parts)
-    constraints = read_constraints(conn, parts)
-    names = {oid: row[2] for oid, row in relations.items()}
+    names = {oid: (row[1], row[2]) for oid, row in relations.items()}
+    constraints, foreign_keys_later = read_constraints(conn, parts, names, columns, rules)
     return _TableParts(relations, columns, constraints, read_indexes(conn, parts, constraints, names, columns, rules),
                        read_triggers(conn, parts), read_policies(conn, parts), read_rules(conn, parts),
-                       read_foreign_tables(conn, parts))
+                       read_foreign_tables(conn, parts), foreign_keys_later)
 
 
 def _merge(ranges: list[_TableParts]) -> _TableParts:
     """The parts of consecutive oid ranges as one read gives them: concatenated, but the
     indexes merged by qualified name."""
-    merged = _TableParts({}, {}, [], [], [], [], [], [])
+    merged = _TableParts({}, {}, [], [], [], [], [], [], {})
     for r in ranges:
         merged.relations.update(r.relations)
         merged.columns.update(r.columns)
+        merged.foreign_keys_later.update(r.foreign_keys_later)
         for field in ("constraints", "triggers", "policies", "rules", "foreign_tables"):
             getattr(merged, field).extend(getattr(r, field))
     merged.indexes = list(heapq.merge(*(r.indexes for r in ranges), key=lambda index: (index.schema, index.name)))
