@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import psycopg
 from msgspec import Struct
@@ -178,11 +179,11 @@ def _column(columns: list[Column], attnum: int) -> Column | None:
 
 
 _MATCH = {"s": "", "f": " MATCH FULL", "p": " MATCH PARTIAL"}
-_ACTION = {"a": None, "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}
+_ACTION = {"r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}  # "a", NO ACTION: not printed
 
 
 def _key_definition(contype: str, makings: str, columns: list[Column],
-                    referenced: tuple[str, str, list[Column]] | None, rules: DeparseRules) -> str | None:
+                    referenced: tuple[str, str, list[Column]] | None, quote: Callable[[str], str]) -> str | None:
     """pg_get_constraintdef()'s text for a primary key, unique constraint or foreign key (of
     `referenced`: schema, name, columns); None where a column is not found.
 
@@ -194,39 +195,54 @@ def _key_definition(contype: str, makings: str, columns: list[Column],
     if contype == "f":
         match, on_update, on_delete, keys, referenced_keys = rest
         schema, table, referenced_columns = referenced
-        names = _names(columns, keys, rules)
-        referenced_names = _names(referenced_columns, referenced_keys, rules)
+        names, referenced_names = _names(columns, keys, quote), _names(referenced_columns, referenced_keys, quote)
         if names is None or referenced_names is None or schema == "pg_catalog":
             return None
-        text = (f"FOREIGN KEY ({', '.join(names)}) REFERENCES {_quote_ident(schema, rules)}."
-                f"{_quote_ident(table, rules)}({', '.join(referenced_names)}){_MATCH[match]}")
-        if _ACTION[on_update]:
+        text = f"FOREIGN KEY ({names}) REFERENCES {quote(schema)}.{quote(table)}({referenced_names}){_MATCH[match]}"
+        if on_update != "a":
             text += f" ON UPDATE {_ACTION[on_update]}"
-        if _ACTION[on_delete]:
+        if on_delete != "a":
             text += f" ON DELETE {_ACTION[on_delete]}"
     else:
+        # The index's columns: the constraint's keys, then those it INCLUDEs.
         nulls_not_distinct, keys, index_keys = rest
-        names, index_names = _names(columns, keys, rules), _names(columns, index_keys, rules)
-        if names is None or index_names is None:
+        names = _names(columns, keys, quote)
+        if names is None:
             return None
         text = (("PRIMARY KEY (" if contype == "p" else "UNIQUE NULLS NOT DISTINCT (" if nulls_not_distinct == "t"
-                 else "UNIQUE (") + ", ".join(names) + ")")
-        if len(index_names) > len(names):
-            text += f" INCLUDE ({', '.join(index_names[len(names):])})"
-    return (text + (" DEFERRABLE" if deferrable == "t" else "") + (" INITIALLY DEFERRED" if deferred == "t" else "")
-            + (" NOT VALID" if validated == "f" else ""))
+                 else "UNIQUE (") + names + ")")
+        if index_keys != keys:
+            included = index_keys.startswith(keys + " ") and _names(columns, index_keys[len(keys) + 1:], quote)
+            if not included:
+                return None
+            text += f" INCLUDE ({included})"
+    if deferrable == "t":
+        text += " DEFERRABLE INITIALLY DEFERRED" if deferred == "t" else " DEFERRABLE"
+    return text + " NOT VALID" if validated == "f" else text
 
 
-def _names(columns: list[Column], attnums: str, rules: DeparseRules) -> list[str] | None:
-    """The quoted names of the columns numbered in `attnums` (space-separated); None if one
-    is not there (a system column, or a table whose columns were not read)."""
+def _names(columns: list[Column], attnums: str, quote: Callable[[str], str]) -> str | None:
+    """The quoted names of the columns numbered in `attnums` (space-separated), comma-separated;
+    None if one is not there (a table whose columns were not read)."""
     names = []
     for attnum in attnums.split():
         column = _column(columns, int(attnum))
         if column is None:
             return None
-        names.append(_quote_ident(column.name, rules))
-    return names
+        names.append(quote(column.name))
+    return ", ".join(names)
+
+
+def _quoter(rules: DeparseRules) -> Callable[[str], str]:
+    """_quote_ident() remembering its answers: a key's columns are mostly another's too."""
+    quoted: dict[str, str] = {}
+
+    def quote(name: str) -> str:
+        text = quoted.get(name)
+        if text is None:
+            text = quoted[name] = _quote_ident(name, rules)
+        return text
+    return quote
 
 
 def read_constraints(conn: psycopg.Connection, parts: Parts, tables: dict[int, tuple[str, str]],
@@ -236,7 +252,7 @@ def read_constraints(conn: psycopg.Connection, parts: Parts, tables: dict[int, t
     A foreign key to a table outside `parts` is returned with an empty text, and its makings
     by constraint oid: `write_foreign_keys` finishes it once every range is read.
     """
-    constraints, left, later = [], [], {}
+    constraints, left, later, quote = [], [], {}, _quoter(rules)
     for oid, table_oid, name, contype, definition, *rest, makings in conn.execute(
             _constraints_sql(conn.info.server_version), parts.params()).fetchall():
         if definition is None:
@@ -247,7 +263,7 @@ def read_constraints(conn: psycopg.Connection, parts: Parts, tables: dict[int, t
             else:
                 referenced = (*tables[ref_oid], columns.get(ref_oid, [])) if contype == "f" else None
                 definition = makings and _key_definition(contype, makings, columns.get(table_oid, []), referenced,
-                                                         rules)
+                                                         quote)
                 if not definition:
                     left.append(len(constraints))
         constraints.append(Constraint(oid, table_oid, name, contype, definition, *rest))
@@ -260,12 +276,12 @@ def write_foreign_keys(conn: psycopg.Connection, constraints: list[Constraint], 
                        rules: DeparseRules) -> None:
     """The texts read_constraints left for later: foreign keys to a table of another range, or
     to one whose parts are not read (the server writes those)."""
-    left = []
+    left, quote = [], _quoter(rules)
     for i, con in enumerate(constraints):
         if con.oid in makings:
             referenced = tables.get(con.ref_table_oid)
             definition = referenced and con.ref_table_oid in columns and _key_definition(
-                "f", makings[con.oid], columns.get(con.table_oid, []), (*referenced, columns[con.ref_table_oid]), rules)
+                "f", makings[con.oid], columns.get(con.table_oid, []), (*referenced, columns[con.ref_table_oid]), quote)
             if definition:
                 constraints[i] = replace(con, definition=definition)
             else:
