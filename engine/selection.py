@@ -9,6 +9,7 @@ schema (for -n).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from msgspec import Struct
 
@@ -56,6 +57,7 @@ class Matcher:
                           re.compile(parts[-1]).fullmatch) for p, parts in ((p, _compile(p)) for p in patterns)]
         self.used: set[str] = set()
         self._schemas: dict[str, bool] = {}  # the same few schemas are asked about again and again
+        self._tables: dict[str, list[tuple[str, Callable]]] = {}  # schema -> the patterns that can match in it
 
     def match_schema(self, schema: str) -> bool:
         hit = self._schemas.get(schema)
@@ -68,11 +70,17 @@ class Matcher:
             self._schemas[schema] = hit
         return hit
 
+    def in_schema(self, schema: str) -> list[tuple[str, Callable]]:
+        """The patterns that can match a table of `schema`: (text, the name's matcher)."""
+        patterns = self._tables.get(schema)
+        if patterns is None:
+            patterns = self._tables[schema] = [(text, last) for text, first, last in self.patterns
+                                               if first is None or first(schema)]
+        return patterns
+
     def match_table(self, schema: str, name: str) -> bool:
         hit = False
-        for text, first, last in self.patterns:
-            if first is not None and not first(schema):
-                continue
+        for text, last in self.in_schema(schema):
             if last(name):
                 self.used.add(text)
                 hit = True
