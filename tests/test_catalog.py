@@ -9,7 +9,7 @@ import pytest
 
 from engine.catalog import _ranges, read_catalog
 from engine.catalog.constraints import (
-    _constraints_sql, _indexes_sql, _plain_definition, read_constraints, read_deparse_rules, read_indexes,
+    _constraints_sql, _indexes_sql, _plain_definition, _quoter, read_constraints, read_deparse_rules, read_indexes,
     write_foreign_keys,
 )
 from engine.catalog.filters import Parts
@@ -233,7 +233,7 @@ def test_index_text_written_in_python_is_pg_get_indexdefs(source, server_version
         # Which ones Python wrote: those the query left to it that it did not hand back.
         assembled = {row[3] for row in conn.execute(_indexes_sql(server_version), parts.params())
                      if row[4] is None and _plain_definition(row[2], row[3], names[row[1]][1], columns[row[1]], row[-1],
-                                                             rules)}
+                                                             rules, _quoter(rules))}
         server = dict(conn.execute("SELECT c.relname, pg_catalog.pg_get_indexdef(c.oid) FROM pg_catalog.pg_class c"
                                    " WHERE c.relnamespace = '\"Ix Quoted\"'::regnamespace AND c.relkind IN ('i', 'I')"))
         read = {name: text for name, text in read.items() if name in server}

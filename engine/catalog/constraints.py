@@ -141,8 +141,20 @@ def _quote_ident(name: str, rules: DeparseRules) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def _quoter(rules: DeparseRules) -> Callable[[str], str]:
+    """_quote_ident() remembering its answers: a key's columns are mostly another's too."""
+    quoted: dict[str, str] = {}
+
+    def quote(name: str) -> str:
+        text = quoted.get(name)
+        if text is None:
+            text = quoted[name] = _quote_ident(name, rules)
+        return text
+    return quote
+
+
 def _plain_definition(schema: str, name: str, table: str, columns: list[Column], makings: str,
-                      rules: DeparseRules) -> str | None:
+                      rules: DeparseRules, quote: Callable[[str], str]) -> str | None:
     """pg_get_indexdef()'s text for an index of plain columns; None where it would print more.
 
     An operator class is left out only where it is the default for the column's type exactly
@@ -152,7 +164,7 @@ def _plain_definition(schema: str, name: str, table: str, columns: list[Column],
     """
     # The access method's name last: the only part that may hold a comma.
     unique, nulls_not_distinct, only, key_count, keys, classes, collations, options, method = makings.split(",", 8)
-    quote, defaults, key_count = _quote_ident, rules.default_opclasses, int(key_count)
+    defaults, key_count = rules.default_opclasses, int(key_count)
     key_texts = []
     index_columns = [_column(columns, int(attnum)) for attnum in keys.split()]
     if None in index_columns:
@@ -163,10 +175,10 @@ def _plain_definition(schema: str, name: str, table: str, columns: list[Column],
                 or (collation != "0" and int(collation) != column.collation_oid)
                 or (option != "0" and (method != "btree" or option not in _ORDERING))):
             return None
-        key_texts.append(quote(column.name, rules) + _ORDERING[option])
-    included = [quote(column.name, rules) for column in index_columns[key_count:]]
-    return (f"CREATE {'UNIQUE ' if unique == 't' else ''}INDEX {quote(name, rules)} ON "
-            f"{'ONLY ' if only == 't' else ''}{quote(schema, rules)}.{quote(table, rules)} USING {quote(method, rules)} "
+        key_texts.append(quote(column.name) + _ORDERING[option])
+    included = [quote(column.name) for column in index_columns[key_count:]]
+    return (f"CREATE {'UNIQUE ' if unique == 't' else ''}INDEX {quote(name)} ON "
+            f"{'ONLY ' if only == 't' else ''}{quote(schema)}.{quote(table)} USING {quote(method)} "
             f"({', '.join(key_texts)})" + (f" INCLUDE ({', '.join(included)})" if included else "")
             + (" NULLS NOT DISTINCT" if nulls_not_distinct == "t" else ""))
 
@@ -233,18 +245,6 @@ def _names(columns: list[Column], attnums: str, quote: Callable[[str], str]) -> 
     return ", ".join(names)
 
 
-def _quoter(rules: DeparseRules) -> Callable[[str], str]:
-    """_quote_ident() remembering its answers: a key's columns are mostly another's too."""
-    quoted: dict[str, str] = {}
-
-    def quote(name: str) -> str:
-        text = quoted.get(name)
-        if text is None:
-            text = quoted[name] = _quote_ident(name, rules)
-        return text
-    return quote
-
-
 def read_constraints(conn: psycopg.Connection, parts: Parts, tables: dict[int, tuple[str, str]],
                      columns: dict[int, list[Column]], rules: DeparseRules) -> tuple[list[Constraint], dict[int, str]]:
     """The constraints of `parts`' relations, given their names (schema, name) and columns.
@@ -308,7 +308,7 @@ def read_indexes(conn: psycopg.Connection, parts: Parts, constraints: list[Const
     """
     owners = {(con.index_oid, con.table_oid): con.oid for con in constraints
               if con.index_oid is not None and con.contype in ("p", "u", "x")}
-    indexes, left = [], []
+    indexes, left, quote = [], [], _quoter(rules)
     for oid, table_oid, schema, name, definition, _, *rest, makings in conn.execute(
             _indexes_sql(conn.info.server_version), parts.params()).fetchall():
         owner = owners.get((oid, table_oid))
@@ -316,7 +316,8 @@ def read_indexes(conn: psycopg.Connection, parts: Parts, constraints: list[Const
             definition = ""
         elif definition is None:
             table = tables.get(table_oid)
-            definition = table and _plain_definition(schema, name, table[1], columns.get(table_oid, []), makings, rules)
+            definition = table and _plain_definition(schema, name, table[1], columns.get(table_oid, []), makings,
+                                                     rules, quote)
             if not definition:
                 left.append(len(indexes))
         indexes.append(Index(oid, table_oid, schema, name, definition, owner, *rest))
