@@ -211,20 +211,24 @@ def _backup_into(work: Path, stamp: str, options: BackupOptions, lead: Lead, sta
     writer = ScriptWriter(work / name, options.compression, catalog.encoding, tablespaces=not options.no_tablespaces)
     writer.begin(f"PostgreSQL database backup of {catalog.database} by pgbackup {__version__}")
     row_counts: dict[str, int] = {}
-    for entry in prep.entries:
-        if entry.kind == "TABLE DATA":
-            if entry.table_oid not in parts:
-                continue
-            table_parts = parts[entry.table_oid]
-            writer.data(entry, table_parts)
-            for part in table_parts:  # disk use stays near one copy of the compressed data
-                os.remove(part.path)
-            row_counts[qualified_plain(entry.schema, entry.name)] = sum(p.rows for p in table_parts)
-        elif entry.kind == "LARGE OBJECT DATA":
-            _write_large_object(writer, entry, lead)
-        else:
-            writer.sql(entry, entry.sql)
-    items = writer.end()
+    gc.disable()  # a TOC item per entry and a list in each, none cyclic: as in prepare()
+    try:
+        for entry in prep.entries:
+            if entry.kind == "TABLE DATA":
+                if entry.table_oid not in parts:
+                    continue
+                table_parts = parts[entry.table_oid]
+                writer.data(entry, table_parts)
+                for part in table_parts:  # disk use stays near one copy of the compressed data
+                    os.remove(part.path)
+                row_counts[qualified_plain(entry.schema, entry.name)] = sum(p.rows for p in table_parts)
+            elif entry.kind == "LARGE OBJECT DATA":
+                _write_large_object(writer, entry, lead)
+            else:
+                writer.sql(entry, entry.sql)
+        items = writer.end()
+    finally:
+        gc.enable()
     shutil.rmtree(parts_dir)
     toc = write_toc(work / TOC_NAME, Toc(TOC_FORMAT, options.compression, name, catalog.encoding, items))
     write_json(work / ROW_COUNTS_NAME, row_counts)
