@@ -45,6 +45,14 @@ def build_hostile(conninfo: str, marker: str) -> None:
                 l2=sql.Literal(name + "!")))
             conn.execute(sql.SQL("CREATE INDEX {} ON {} ({}) WHERE {} <> {}").format(
                 sql.Identifier(f"ix {name}"), table, col, col, lit))
+            # Keys whose text the backup writes itself: hostile columns, and a foreign key to the
+            # previous table (hostile schema, table and column; its own column NULL throughout).
+            conn.execute(sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} UNIQUE ({}), ADD COLUMN {} text").format(
+                table, sql.Identifier(f"uq {name}"), col, sql.Identifier(f"fk {name}")))
+            if i:
+                conn.execute(sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({})").format(
+                    table, sql.Identifier(f"fk {name}"), sql.Identifier(f"fk {name}"),
+                    sql.Identifier(f"s{i - 1} {names[i - 1]}", names[i - 1]), sql.Identifier(names[i - 1])))
             conn.execute(sql.SQL("CREATE VIEW {} AS SELECT {} AS {} FROM {}").format(
                 sql.Identifier(f"s{i} {name}", f"v {name}"), col, sql.Identifier(f"alias {name}"), table))
             conn.execute(sql.SQL(
