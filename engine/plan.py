@@ -640,8 +640,6 @@ class _Graph:
         return [(self.keys[a], self.keys[b]) for a, b in nx.find_cycle(digraph)]
 
 
-
-
 def _followers(b: _Builder) -> dict[str, list[Entry]]:
     """Entries of FOLLOWER_KINDS that need only their object and that nothing needs, by object.
 

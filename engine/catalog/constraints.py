@@ -261,7 +261,7 @@ def read_constraints(conn: psycopg.Connection, parts: Parts, tables: dict[int, t
                 later[oid] = makings
                 definition = ""
             else:
-                referenced = (*tables[ref_oid], columns.get(ref_oid, [])) if contype == "f" else None
+                referenced = _referenced(ref_oid, tables, columns) if contype == "f" else None
                 definition = makings and _key_definition(contype, makings, columns.get(table_oid, []), referenced,
                                                          quote)
                 if not definition:
@@ -279,14 +279,21 @@ def write_foreign_keys(conn: psycopg.Connection, constraints: list[Constraint], 
     left, quote = [], _quoter(rules)
     for i, con in enumerate(constraints):
         if con.oid in makings:
-            referenced = tables.get(con.ref_table_oid)
-            definition = referenced and con.ref_table_oid in columns and _key_definition(
-                "f", makings[con.oid], columns.get(con.table_oid, []), (*referenced, columns[con.ref_table_oid]), quote)
+            referenced = _referenced(con.ref_table_oid, tables, columns)
+            definition = referenced and _key_definition("f", makings[con.oid], columns.get(con.table_oid, []),
+                                                        referenced, quote)
             if definition:
                 constraints[i] = replace(con, definition=definition)
             else:
                 left.append(i)
     _deparse(conn, DEPARSE_CONSTRAINTS, constraints, left)
+
+
+def _referenced(oid: int, tables: dict[int, tuple[str, str]],
+                columns: dict[int, list[Column]]) -> tuple[str, str, list[Column]] | None:
+    """A foreign key's referenced table as `_key_definition` takes it (schema, name, columns);
+    None if its parts are not among those read."""
+    return (*tables[oid], columns.get(oid, [])) if oid in tables else None
 
 
 def _deparse(conn: psycopg.Connection, query: str, records: list, positions: list[int]) -> None:
