@@ -151,7 +151,7 @@ def prepare(options: BackupOptions, lead: Lead, profile: Profile, lock: bool = T
     [categorized] = chosen_from
     chosen = categorized.chosen
     everything = not options.selection.tables and not options.selection.schemas
-    entries = keep_entries(plan.entries, chosen, options.sections, options.no_owner, options.no_privileges,
+    entries = keep_entries(plan.entries, chosen, options.sections, options.no_privileges,
                            everything)
     if chosen.excluded_tables or chosen.excluded_data:  # otherwise no foreign key can dangle
         categorized.dangling = categories.dangling_foreign_keys(catalog.tables, catalog.constraints, chosen,
@@ -219,7 +219,8 @@ def _backup_into(work: Path, stamp: str, options: BackupOptions, lead: Lead, sta
             parts.setdefault(result.table_oid, []).append(result.result)
 
     name = script_name(options.compression)
-    writer = ScriptWriter(work / name, options.compression, catalog.encoding, tablespaces=not options.no_tablespaces)
+    writer = ScriptWriter(work / name, options.compression, catalog.encoding, tablespaces=not options.no_tablespaces,
+                          owners=not options.no_owner)
     writer.begin(f"PostgreSQL database backup of {catalog.database} by pgbackup {__version__}")
     row_counts: dict[str, int] = {}
     # A TOC item per entry, and a list in each, none cyclic: as in prepare(), the collector is

@@ -26,13 +26,18 @@ from .ddl.quoting import comment_safe, ident
 TOC_NAME = "backup.toc.json"
 # 2: an item's dependencies are the ids of earlier items (1 named them by entry key: the TOC of
 # a large schema was mostly repeated keys, and reading it back cost more than writing the script).
-TOC_FORMAT = 2
+# 3: an object's ALTER ... OWNER TO ends its own item (`owner_length`), where 2 gave it an OWNER
+# item; a 2 reads as a 3 without owner lengths. A reader of 2 refuses a 3: it would run the
+# owner's statement under --no-owner, or fail the whole item on a missing role.
+TOC_FORMAT = 3
+READS_FORMATS = (2, 3)
 COPY_TRAILER = b"\\.\n"
 FLUSH_AT = 1 << 20
 UNITS_QUEUED = 4  # text units waiting to be compressed: memory stays bounded
 
-# How the script is laid out, which the restore follows too. An object's owner, comment and
-# security label come right after it, as pg_dump writes them. And pg_dump's restore passes
+# How the script is laid out, which the restore follows too. An object's comment and security
+# label come right after it, as pg_dump writes them (its owner too, in TOCs of format 2; since,
+# at the end of its own text). And pg_dump's restore passes
 # (pg_backup_archiver.c's _tocEntryRestorePass): privileges after all else, data and post-data
 # included, so that an owner who revoked its own rights still loads its tables; then what needs
 # them in place (a materialized view's first refresh reads as its owner) and event triggers,
@@ -68,6 +73,9 @@ class TocItem(msgspec.Struct, omit_defaults=True, gc=False):
     # drop_statement): (kind, target, on table), names already quoted. None: nothing to drop, or a
     # TOC written before this field.
     drop: tuple[str, str, str | None] | None = None
+    # The last owner_length bytes of the item are its ALTER ... OWNER TO (TOC format 3), which a
+    # restore leaves out under --no-owner or for a missing role.
+    owner_length: int = 0
 
 
 class Toc(msgspec.Struct):
@@ -97,7 +105,8 @@ def session_settings(encoding: str) -> str:
 class ScriptWriter:
     """Appends entries in order; text runs are grouped into units, each data block is its own."""
 
-    def __init__(self, path: Path, compression: Compression, encoding: str, tablespaces: bool = True):
+    def __init__(self, path: Path, compression: Compression, encoding: str, tablespaces: bool = True,
+                 owners: bool = True):
         self.path, self.compression, self.encoding = path, compression, encoding
         self.file: BinaryIO = open(path, "xb")
         self.items: list[TocItem] = []
@@ -108,6 +117,7 @@ class ScriptWriter:
         self.restrict_key = secrets.token_hex(16)
         self.codec = python_encoding(encoding)
         self.tablespaces = tablespaces  # False: --no-tablespaces, entries run under the target's default
+        self.owners = owners  # False: --no-owner, no entry's ALTER ... OWNER TO
         self.tablespace: str | None = None  # default_tablespace as the script has set it; None: not yet
         # Text units are compressed and written on a thread of their own, in order: compressing
         # releases the GIL, so the next entries are formatted meanwhile (of writing the script of
@@ -159,21 +169,24 @@ class ScriptWriter:
                    section="pre-data", schema=None, name="settings", owner=None)
 
     def sql(self, entry, text: str) -> None:
-        """One statement group as its own TOC item (10^5 of them: kept to the bare work)."""
-        if not text:
+        """One statement group, then its owner's, as its own TOC item (10^5 of them: kept to the
+        bare work). The public schema's text is empty: its item is its owner's alone."""
+        owner = entry.alter_owner if self.owners else ""
+        if not text and not owner:
             return
         tablespace = entry.tablespace if self.tablespaces else None
         if tablespace is not None and tablespace != self.tablespace:
             self._set_tablespace(entry)
         schema = entry.schema
         label = f"-- {entry.kind}: {schema}.{entry.name}" if schema else f"-- {entry.kind}: {entry.name}"
-        size = self._buffer(f"{comment_safe(label)}\n{text}\n")
+        size = self._buffer(f"{comment_safe(label)}\n{text}\n" if text else f"{comment_safe(label)}\n")
+        owner_size = self._buffer(owner + "\n") if owner else 0
         self.ids[entry.key] = item_id = len(self.items)
         # Positional: msgspec builds a struct from keywords markedly slower.
         self.items.append(TocItem(item_id, entry.key, entry.kind, entry.section, schema, entry.name, entry.owner,
-                                  self.raw_pos, size, self._dep_ids(entry), 0, 0, None, None, None, tablespace,
-                                  entry.drop))
-        self.raw_pos += size
+                                  self.raw_pos, size + owner_size, self._dep_ids(entry), 0, 0, None, None, None,
+                                  tablespace, entry.drop, owner_size))
+        self.raw_pos += size + owner_size
 
     def _set_tablespace(self, entry) -> None:
         """pg_backup_archiver.c's _selectTablespace: SET default_tablespace, as its own SET item.
@@ -279,12 +292,24 @@ def read_toc(path: Path, written: WrittenToc | None = None) -> Toc:
         toc = _from_v1(msgspec.json.decode(raw, type=_TocV1))
     else:
         toc = msgspec.json.decode(raw, type=Toc)
-    if toc.format != TOC_FORMAT:
-        raise ValueError(f"TOC format {toc.format} is not one this version reads ({TOC_FORMAT})")
+    if toc.format not in READS_FORMATS:
+        raise ValueError(f"TOC format {toc.format} is not one this version reads "
+                         f"({', '.join(map(str, READS_FORMATS))})")
     for position, item in enumerate(toc.items):
         if item.id != position or (item.deps and (max(item.deps) >= position or min(item.deps) < 0)):
             raise ValueError(f"TOC item {position} has id {item.id} or a dependency that is not an earlier item")
+        if not 0 <= item.owner_length <= item.length:
+            raise ValueError(f"TOC item {position}: its owner's statement is longer than the item")
     return toc
+
+
+def split_owner(item: TocItem, text: str, codec: str) -> tuple[str, str]:
+    """An item's text without its owner's statement, and that statement ('' for none)."""
+    if not item.owner_length:
+        return text, ""
+    raw = text.encode(codec)
+    cut = len(raw) - item.owner_length
+    return raw[:cut].decode(codec), raw[cut:].decode(codec)
 
 
 def _from_v1(old: _TocV1) -> Toc:
@@ -292,7 +317,7 @@ def _from_v1(old: _TocV1) -> Toc:
     items = [TocItem(**{f: getattr(item, f) for f in TocItem.__struct_fields__ if f != "deps"},
                      deps=[ids[key] for key in item.deps if key in ids])
              for item in old.items]
-    return Toc(TOC_FORMAT, old.compression, old.script, old.encoding, items)
+    return Toc(2, old.compression, old.script, old.encoding, items)  # format 2's items, OWNER ones included
 
 
 def iter_entries(directory: Path, toc: Toc) -> Iterator[tuple[TocItem, BinaryIO]]:

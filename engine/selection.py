@@ -149,8 +149,8 @@ def choose(tables, schemas: list[str], selection: Selection, sequences=()) -> Ch
     return Chosen(excluded_tables, excluded_data, dropped_schemas, warnings)
 
 
-def keep_entries(entries: list[Entry], chosen: Chosen, sections: tuple[str, ...], no_owner: bool = False,
-                 no_privileges: bool = False, everything: bool = True) -> list[Entry]:
+def keep_entries(entries: list[Entry], chosen: Chosen, sections: tuple[str, ...], no_privileges: bool = False,
+                 everything: bool = True) -> list[Entry]:
     """The entries a backup writes: selected objects, minus what depends on a relation left out.
 
     A view, index, trigger, constraint... over an excluded relation would fail to restore, so it
@@ -158,7 +158,7 @@ def keep_entries(entries: list[Entry], chosen: Chosen, sections: tuple[str, ...]
     is false under -n or -t, which leave extensions out, as pg_dump does.
     """
     if (everything and not (chosen.excluded_tables or chosen.excluded_data or chosen.excluded_schemas)
-            and not no_owner and not no_privileges):
+            and not no_privileges):
         wanted = set(sections)  # a schema-only plan has no data entries to leave out
         if all(entry.section in wanted for entry in entries):
             return list(entries)  # a whole backup: nothing else to test 10^5 entries against
@@ -175,7 +175,7 @@ def keep_entries(entries: list[Entry], chosen: Chosen, sections: tuple[str, ...]
             continue
         if entry.section not in sections and entry.kind not in ("PSQL", "SET"):
             continue
-        if (no_owner and entry.kind == "OWNER") or (no_privileges and entry.kind in ("ACL", "DEFAULT ACL")):
+        if no_privileges and entry.kind in ("ACL", "DEFAULT ACL"):
             continue
         kept.append(entry)
     return kept

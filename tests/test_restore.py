@@ -80,13 +80,57 @@ def test_zstd_and_uncompressed_backups(tricky, make_db, tmp_path, bindir):
         assert table_checksums(target) == table_checksums(tricky)
 
 
+def _as_format_2(toc: dict) -> dict:
+    """A TOC as format 2 had it: each object's ALTER ... OWNER TO an OWNER item of its own, right
+    after the object's (the script's bytes stay the same)."""
+    items: list[dict] = []
+    ids: dict[int, int] = {}
+    for item in toc["items"]:
+        owner_length = item.pop("owner_length", 0)
+        ids[item["id"]] = len(items)
+        body = dict(item, id=len(items), length=item["length"] - owner_length)
+        if "deps" in item:
+            body["deps"] = [ids[d] for d in item["deps"]]
+        items.append(body)
+        if owner_length:
+            items.append({"id": len(items), "key": item["key"] + "/owner", "kind": "OWNER", "section": item["section"],
+                          "schema": item["schema"], "name": item["name"], "owner": item["owner"],
+                          "offset": item["offset"] + body["length"], "length": owner_length, "deps": [body["id"]]})
+    return dict(toc, format=2, items=items)
+
+
+@pytest.mark.parametrize("no_owner", [False, True], ids=["owners", "no-owner"])
+@pytest.mark.parametrize("toc_format", [3, 2])
+def test_owner_statements_restore_from_either_toc_format(tricky, target, tmp_path, bindir, server, toc_format,
+                                                         no_owner):
+    """Format 3 ends an object's item with its ALTER ... OWNER TO (its length in bytes: a name
+    beyond ASCII is longer); backups written before had an OWNER item for each."""
+    owner = f'ownér "{os.getpid()}" {toc_format}{no_owner:d}'
+    quoted = '"' + owner.replace('"', '""') + '"'
+    execute(server.dsn(), f"DROP ROLE IF EXISTS {quoted}; CREATE ROLE {quoted}")
+    execute(tricky, f"ALTER TABLE app.values OWNER TO {quoted}")
+    result = backup(tricky, tmp_path)
+    path = result.directory / "backup.toc.json"
+    toc = msgspec.json.decode(path.read_bytes())
+    assert toc["format"] == 3 and not any(item["kind"] == "OWNER" for item in toc["items"])
+    if toc_format == 2:
+        toc = _as_format_2(toc)
+        assert sum(item["kind"] == "OWNER" for item in toc["items"]) > 5
+        path.write_bytes(msgspec.json.encode(toc))
+    run_restore(result.directory, RestoreOptions(target, no_owner=no_owner), **QUIET)
+    assert query(target, "SELECT tableowner FROM pg_tables WHERE schemaname = 'app' AND tablename = 'values'") \
+        == [("postgres" if no_owner else owner,)]
+    if not no_owner:
+        assert_same(tricky, target, bindir)
+
+
 def test_format_1_toc_still_restores(tricky, target, tmp_path, bindir):
     """Backups written before TOC format 2 named dependencies by entry key: read as ids."""
     result = backup(tricky, tmp_path, jobs=2)
     path = result.directory / "backup.toc.json"
-    toc = msgspec.json.decode(path.read_bytes())
+    toc = _as_format_2(msgspec.json.decode(path.read_bytes()))
     keys = [item["key"] for item in toc["items"]]
-    assert toc["format"] == 2 and any(item.get("deps") for item in toc["items"])
+    assert any(item.get("deps") for item in toc["items"])
     for item in toc["items"]:
         if "deps" in item:
             item["deps"] = [keys[d] for d in item["deps"]]

@@ -16,6 +16,7 @@ import pytest
 from engine.catalog import read_catalog
 from engine.catalog.largeobjects import read_chunks
 from engine.config import Selection
+from engine.ddl.quoting import ident
 from engine.errors import RestoreError
 from engine.plan import build_plan
 from engine.restore import RestoreOptions, run_restore
@@ -105,25 +106,33 @@ def test_every_kind_is_planned(kinds):
     shell = next(e.key for e in plan.entries if e.kind == "SHELL TYPE" and e.name == "myint")
     assert order.index(shell) < order.index(by_name[("FUNCTION", "myint_in(cstring)")]) \
         < order.index(by_name[("TYPE", "myint")])
-    assert plan.entries[-1].kind in ("EVENT TRIGGER", "OWNER", "COMMENT", "PSQL")
+    assert plan.entries[-1].kind in ("EVENT TRIGGER", "COMMENT", "PSQL")
     # pg_dump's restore passes: every privilege after all else, then refreshes and event
     # triggers (an object's owner, comment and label go with it, wherever it is).
     passes = [next((n for n, kinds in enumerate(RESTORE_PASSES, 1) if e.kind in kinds), 0)
-              for e in plan.entries if e.kind not in ("OWNER", "COMMENT", "SECURITY LABEL")]
+              for e in plan.entries if e.kind not in ("COMMENT", "SECURITY LABEL")]
     assert passes == sorted(passes) and {0, 1, 2} <= set(passes)
-    # An object's owner, comment and security label come right after it (after one another), in
-    # its section, as pg_dump writes them; each of every kind's is there.
+    # An object's comment and security label come right after it (after one another), in its
+    # section, as pg_dump writes them; each of every kind's is there. Its owner is in its own
+    # entry, as pg_dump has it: ALTER {the kind's word} {its name} OWNER TO {its owner}.
     followers = 0
     for place, entry in enumerate(plan.entries):
-        if entry.kind in ("OWNER", "COMMENT", "SECURITY LABEL") and len(entry.deps) == 1:
+        if entry.kind in ("COMMENT", "SECURITY LABEL") and len(entry.deps) == 1:
             before = place - 1
-            while plan.entries[before].kind in ("OWNER", "COMMENT", "SECURITY LABEL") \
+            while plan.entries[before].kind in ("COMMENT", "SECURITY LABEL") \
                     and plan.entries[before].key != entry.deps[0]:
                 before -= 1
             assert plan.entries[before].key == entry.deps[0], entry.key
             assert plan.entries[before].section == entry.section, entry.key
             followers += 1
-    assert followers > 100
+    assert followers > 20
+    owned = [e for e in plan.entries if e.alter_owner]
+    assert "OWNER" not in {e.kind for e in plan.entries} and len(owned) > 50
+    for entry in owned:
+        assert entry.alter_owner.startswith("ALTER "), entry.key
+        assert entry.alter_owner.endswith(f" OWNER TO {ident(entry.owner)};\n"), entry.key
+    assert {"TABLE", "FUNCTION", "TYPE", "DOMAIN", "SCHEMA", "EVENT TRIGGER", "SERVER", "PUBLICATION",
+            "TEXT SEARCH CONFIGURATION", "OPERATOR CLASS"} <= {e.kind for e in owned}
 
 
 def test_restore_runs_privileges_refreshes_and_event_triggers_last(kinds):

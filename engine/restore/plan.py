@@ -13,7 +13,7 @@ from ..script import FOLLOWER_KINDS, RESTORE_PASSES, TocItem
 from .options import RestoreOptions
 
 NOT_RUN = ("PSQL", "SET")
-OWNER_KINDS = ("OWNER",)
+OWNER_KINDS = ("OWNER",)  # TOC format 2; since 3 an owner's statement ends its object's item (run.py)
 PRIVILEGE_KINDS = ("ACL", "DEFAULT ACL")
 LAST_KINDS = tuple(kind for kinds in RESTORE_PASSES for kind in kinds)  # after all else, in the script's order
 RELATION_KINDS = ("TABLE", "VIEW", "MATERIALIZED VIEW", "FOREIGN TABLE")

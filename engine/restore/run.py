@@ -20,7 +20,7 @@ from psycopg import sql
 
 from ..artifacts import ROW_COUNTS_NAME
 from ..errors import RestoreError, UsageError
-from ..script import TocItem
+from ..script import TocItem, split_owner
 from .clean import clean
 from .options import RestoreOptions, RestoreResult, TableResult
 from .plan import KNOWN_POST, RELATION_KINDS, data_waits, phases, table_locks
@@ -159,7 +159,7 @@ class _Restore:
             check_tablespaces(conn, self.phases.pre + self.phases.post + self.phases.last)
         roles = {r for (r,) in conn.execute("SELECT rolname FROM pg_catalog.pg_roles")}
         for item in self.phases.pre + self.phases.data_other + self.phases.post + self.phases.last:
-            if item.kind == "OWNER" and item.owner and item.owner not in roles:
+            if (item.owner_length or item.kind == "OWNER") and item.owner and item.owner not in roles:
                 self.skip_roles.add(item.owner)
                 self.warn.missing_role(item.owner)
         if existing:
@@ -200,13 +200,15 @@ class _Restore:
     # -- entries -----------------------------------------------------------------------------------
 
     def _run_item(self, item: TocItem, session: Session) -> None:
-        text = self.texts[item.id]
+        text, owner = split_owner(item, self.texts[item.id], self.backup.encoding)
         if item.kind in ("OWNER", "ACL", "DEFAULT ACL"):
             if item.kind == "OWNER" and item.owner in self.skip_roles:
                 return
             session.run_each(item, split_statements(text), self.warn.missing_role)
         else:
             session.run(item, text)
+        if owner and not self.options.no_owner and item.owner not in self.skip_roles:
+            session.run_each(item, [owner], self.warn.missing_role)
         with self.lock:
             self.entries += 1
             if item.kind == "TABLE":
