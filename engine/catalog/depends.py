@@ -85,7 +85,8 @@ def read_depends(conn: psycopg.Connection) -> list[Dependency]:
 
 EXTENSION_MEMBERS = """
 SELECT d.classid::regclass::text || ':' || d.objid, 'pg_extension:' || d.refobjid
-FROM pg_catalog.pg_depend d WHERE d.deptype = 'e'
+FROM pg_catalog.pg_depend d
+WHERE d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass AND d.deptype = 'e'  -- through the index on refclassid
 """
 
 

@@ -10,10 +10,17 @@ USER_NAMESPACE = (
 
 
 def not_extension_member(catalog: str, oid_expr: str) -> str:
-    """Objects created by an extension belong to its CREATE EXTENSION, never dumped alone."""
+    """Objects created by an extension belong to its CREATE EXTENSION, never dumped alone.
+
+    A member's 'e' row always references its extension: saying so lets the server find the
+    members through the index on what pg_depend references (the few rows naming an extension),
+    where it read every row of the catalog's objects (10^4 tables: 6 * 10^4 rows, 10 ms, on the
+    path every other read waits for).
+    """
     return (
         "NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e"
-        f" WHERE e.classid = 'pg_catalog.{catalog}'::pg_catalog.regclass"
+        " WHERE e.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass"
+        f" AND e.classid = 'pg_catalog.{catalog}'::pg_catalog.regclass"
         f" AND e.objid = {oid_expr} AND e.deptype = 'e')"
     )
 

@@ -55,10 +55,12 @@ _PG_CATALOG = "n.nspname = 'pg_catalog'"
 # g_last_builtin_oid tells them apart.
 _FIRST_NORMAL_OID = 16384
 
-# pg_depend has no index on deptype: its extension members are read once for every part. The
-# candidate relations too (pg_class has no index on the schema): the system's and the members.
+# pg_depend has no index on deptype: its extension members (which reference an extension: the
+# index on what it references finds them) are read once for every part. The candidate relations
+# too (pg_class has no index on the schema): the system's and the members.
 CHANGED_ACLS = f"""
-WITH members AS MATERIALIZED (SELECT e.classid, e.objid FROM pg_catalog.pg_depend e WHERE e.deptype = 'e'),
+WITH members AS MATERIALIZED (SELECT e.classid, e.objid FROM pg_catalog.pg_depend e
+                              WHERE e.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass AND e.deptype = 'e'),
 relations AS MATERIALIZED (
   SELECT c.oid, c.relname, c.relkind, c.relowner, c.relacl, n.nspname
   FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
