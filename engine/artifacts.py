@@ -128,6 +128,24 @@ def file_records(directory: Path, exclude: set[str]) -> list[FileRecord]:
     return records
 
 
+def sync_path(path: Path | str) -> None:
+    """A file, or a directory's entries, on disk (fsync)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def sync_tree(directory: Path) -> None:
+    """Every file and directory under `directory` on disk, as pg_dump syncs its output: a backup
+    renamed to its final name, then a crash, still holds everything it lists."""
+    for root, _, files in os.walk(directory):
+        for name in files:
+            sync_path(os.path.join(root, name))
+        sync_path(root)
+
+
 def write_json(path: Path, value) -> None:
     """Pretty JSON, written once: never over an existing file."""
     data = msgspec.json.format(msgspec.json.encode(value), indent=2) + b"\n"

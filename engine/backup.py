@@ -22,7 +22,7 @@ from . import __version__
 from . import categories
 from .artifacts import (
     CSV_DIR, METADATA_NAME, ROW_COUNTS_NAME, CategoryRecord, CsvFile, Exclusion, Inclusion, Metadata, csv_name,
-    file_records, qualified_plain, script_name, write_json,
+    file_records, qualified_plain, script_name, sync_path, sync_tree, write_json,
 )
 from .catalog import Catalog, read_catalog
 from .catalog.model import Relation, Schema, Sequence
@@ -89,7 +89,9 @@ def run_backup(options: BackupOptions, log=None, keep: list | None = None) -> Ba
                 raise BackupError(f"the backup failed its own verification, so it was not kept: {report.defects[0]}")
         if final.exists():
             raise BackupError(f"{final} appeared while backing up; not overwriting it")
+        sync_tree(work)
         os.rename(work, final)
+        sync_path(output)  # the rename itself
         result.directory = final
         return result
     except psycopg.Error as exc:  # the lead's connection: lost, or a query the server refused

@@ -9,7 +9,6 @@ each table's COPY block sits in the compressed file, so that blocks can be resto
 from __future__ import annotations
 
 import functools
-import os
 import secrets
 import shutil
 from collections import deque
@@ -231,9 +230,7 @@ class ScriptWriter:
                    section="post-data", schema=None, name="unrestrict", owner=None)
         self._written()
         self._units.shutdown()
-        self.file.flush()
-        os.fsync(self.file.fileno())
-        self.file.close()
+        self.file.close()  # synced with the backup's other files, before it takes its final name
         return self.items
 
 

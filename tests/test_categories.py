@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -96,6 +97,26 @@ def test_files_are_owner_only(sample, tmp_path):
     directory = cli_backup(sample, tmp_path / "out", "--prod")
     for path in [directory, *directory.rglob("*")]:
         assert path.stat().st_mode & 0o077 == 0, path
+
+
+def test_every_file_is_on_disk_before_the_backup_takes_its_name(sample, tmp_path, monkeypatch):
+    """fsync on every file and directory of the backup, then on the output directory once the
+    backup is renamed into it (as pg_dump syncs its output)."""
+    import engine.artifacts as artifacts
+
+    synced: list[str] = []
+    fsync = os.fsync
+
+    def recording_fsync(fd: int) -> None:
+        synced.append(os.readlink(f"/proc/self/fd/{fd}"))
+        fsync(fd)
+
+    monkeypatch.setattr(artifacts.os, "fsync", recording_fsync)
+    directory = cli_backup(sample, tmp_path / "out", "--prod")
+    (work,) = {os.path.dirname(p) for p in synced if p.endswith("/metadata.json")}
+    expected = {str(p).replace(str(directory), work) for p in [directory, *directory.rglob("*")]}
+    assert expected <= set(synced) and len(expected) > 5
+    assert synced[-1] == str(tmp_path / "out")  # the rename, last
 
 
 def test_the_command_as_a_process_leaves_its_records_to_the_exit(sample, tmp_path):
