@@ -200,7 +200,11 @@ class ScriptWriter:
 
     def _dep_ids(self, entry) -> list[int]:
         """Dependencies already written (those left out of the backup are not there to wait for)."""
-        return [i for i in map(self.ids.get, entry.deps) if i is not None]
+        ids = self.ids
+        try:
+            return [ids[key] for key in entry.deps]  # in a whole backup, every one: half the time
+        except KeyError:
+            return [i for i in map(ids.get, entry.deps) if i is not None]
 
     def data(self, entry, parts: list["Part"]) -> None:
         """A COPY block: header unit, the workers' compressed parts as they are, trailer unit."""

@@ -13,9 +13,16 @@ from .model import Column, Relation, Sequence
 # its fields read after it.
 _DUMPED = f"{DUMPED_RELATION} AND {not_extension_member('pg_class', 'c.oid')}"
 
+# Each relation's parents, in order, gathered from pg_inherits in one pass (joined by hash):
+# a subquery per relation ran 10^4 times on 10^4 tables (10 ms of RELATION_NAMES' 24).
+def _parents(where: str = "") -> str:
+    return ("LEFT JOIN (SELECT i.inhrelid, pg_catalog.array_agg(i.inhparent::pg_catalog.int8 ORDER BY i.inhseqno)"
+            f" AS parents FROM pg_catalog.pg_inherits i{where} GROUP BY i.inhrelid) inh ON inh.inhrelid = c.oid")
+
+
 RELATIONS = f"""
 SELECT c.oid, n.nspname, c.relname, c.relkind::text, c.reltype::int8, pg_catalog.pg_get_userbyid(c.relowner), c.relpersistence,
-       ARRAY(SELECT i.inhparent::int8 FROM pg_catalog.pg_inherits i WHERE i.inhrelid = c.oid ORDER BY i.inhseqno),
+       COALESCE(inh.parents, '{{}}'),
        CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END,
        CASE WHEN c.relispartition THEN pg_catalog.pg_get_expr(c.relpartbound, 0) END,
        NULLIF(COALESCE(c.reloptions, '{{}}') || ARRAY(SELECT 'toast.' || o FROM pg_catalog.unnest(tc.reloptions) o),
@@ -33,6 +40,7 @@ JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam
 LEFT JOIN pg_catalog.pg_class tc ON tc.oid = c.reltoastrelid
 LEFT JOIN pg_catalog.pg_tablespace ts ON ts.oid = c.reltablespace
+{_parents(" WHERE i.inhrelid BETWEEN %(lo)s::pg_catalog.oid AND %(hi)s::pg_catalog.oid")}
 WHERE {_DUMPED} AND c.oid BETWEEN %(lo)s::pg_catalog.oid AND %(hi)s::pg_catalog.oid
 """
 
@@ -40,10 +48,11 @@ WHERE {_DUMPED} AND c.oid BETWEEN %(lo)s::pg_catalog.oid AND %(hi)s::pg_catalog.
 # path every other read waits for.
 RELATION_NAMES = f"""
 SELECT c.oid, n.nspname, c.relname, c.relkind::text,
-       ARRAY(SELECT i.inhparent::int8 FROM pg_catalog.pg_inherits i WHERE i.inhrelid = c.oid ORDER BY i.inhseqno),
+       COALESCE(inh.parents, '{{}}'),
        c.relispartition
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+{_parents()}
 WHERE {_DUMPED}
 ORDER BY n.nspname, c.relname
 """
