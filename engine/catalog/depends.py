@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import psycopg
 
+from .filters import extension_member_row
 from .model import Dependency
 
 # FirstNormalObjectId: everything below is created by initdb and never dumped. Identities
@@ -83,10 +84,9 @@ def read_depends(conn: psycopg.Connection) -> list[Dependency]:
     return list(edges)
 
 
-EXTENSION_MEMBERS = """
+EXTENSION_MEMBERS = f"""
 SELECT d.classid::regclass::text || ':' || d.objid, 'pg_extension:' || d.refobjid
-FROM pg_catalog.pg_depend d
-WHERE d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass AND d.deptype = 'e'  -- through the index on refclassid
+FROM pg_catalog.pg_depend d WHERE {extension_member_row('d')}
 """
 
 

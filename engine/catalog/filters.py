@@ -9,19 +9,22 @@ USER_NAMESPACE = (
 )
 
 
-def not_extension_member(catalog: str, oid_expr: str) -> str:
-    """Objects created by an extension belong to its CREATE EXTENSION, never dumped alone.
+def extension_member_row(alias: str) -> str:
+    """pg_depend row `alias` makes its object a member of an extension.
 
     A member's 'e' row always references its extension: saying so lets the server find the
     members through the index on what pg_depend references (the few rows naming an extension),
-    where it read every row of the catalog's objects (10^4 tables: 6 * 10^4 rows, 10 ms, on the
-    path every other read waits for).
+    where deptype, which no index holds, made it read every row (of all pg_depend, or of a
+    catalog's objects: 10^4 tables, 6 * 10^4 rows, 10 ms on the path every other read waits for).
     """
+    return f"{alias}.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass AND {alias}.deptype = 'e'"
+
+
+def not_extension_member(catalog: str, oid_expr: str) -> str:
+    """Objects created by an extension belong to its CREATE EXTENSION, never dumped alone."""
     return (
-        "NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e"
-        " WHERE e.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass"
-        f" AND e.classid = 'pg_catalog.{catalog}'::pg_catalog.regclass"
-        f" AND e.objid = {oid_expr} AND e.deptype = 'e')"
+        f"NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e WHERE {extension_member_row('e')}"
+        f" AND e.classid = 'pg_catalog.{catalog}'::pg_catalog.regclass AND e.objid = {oid_expr})"
     )
 
 

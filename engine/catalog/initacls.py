@@ -13,6 +13,8 @@ from __future__ import annotations
 import psycopg
 from msgspec import Struct
 
+from .filters import extension_member_row
+
 
 class ChangedAcl(Struct, frozen=True):
     key: str  # 'catalog:oid' of the object, with ':attnum' for a column
@@ -28,7 +30,7 @@ class ChangedAcl(Struct, frozen=True):
 # One row shape per catalog. `member`: the extension of an extension member; `pick`: which rows
 # are candidates (system or member); every candidate's ACL is compared with its initial one.
 _MEMBER = ("(SELECT e.refobjid FROM pg_catalog.pg_depend e WHERE e.classid = '{cat}'::pg_catalog.regclass"
-           " AND e.objid = {oid} AND e.objsubid = 0 AND e.deptype = 'e' LIMIT 1)")
+           f" AND e.objid = {{oid}} AND e.objsubid = 0 AND {extension_member_row('e')} LIMIT 1)")
 _INIT = ("(SELECT ip.initprivs FROM pg_catalog.pg_init_privs ip WHERE ip.classoid = '{cat}'::pg_catalog.regclass"
          " AND ip.objoid = {oid} AND ip.objsubid = {sub})")
 
@@ -55,12 +57,10 @@ _PG_CATALOG = "n.nspname = 'pg_catalog'"
 # g_last_builtin_oid tells them apart.
 _FIRST_NORMAL_OID = 16384
 
-# pg_depend has no index on deptype: its extension members (which reference an extension: the
-# index on what it references finds them) are read once for every part. The candidate relations
-# too (pg_class has no index on the schema): the system's and the members.
+# The extension members are read once for every part; the candidate relations too (pg_class
+# has no index on the schema): the system's and the members.
 CHANGED_ACLS = f"""
-WITH members AS MATERIALIZED (SELECT e.classid, e.objid FROM pg_catalog.pg_depend e
-                              WHERE e.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass AND e.deptype = 'e'),
+WITH members AS MATERIALIZED (SELECT e.classid, e.objid FROM pg_catalog.pg_depend e WHERE {extension_member_row('e')}),
 relations AS MATERIALIZED (
   SELECT c.oid, c.relname, c.relkind, c.relowner, c.relacl, n.nspname
   FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
