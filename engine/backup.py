@@ -129,23 +129,22 @@ def prepare(options: BackupOptions, lead: Lead, profile: Profile, lock: bool = T
     excluded = excluded_categories(profile, list(cats.exclude), cats.prod)
     chosen_from: list[Categorized] = []
 
-    def choose_and_lock(tables: list[Relation], schemas: list[Schema], sequences: list[Sequence]) -> set[int]:
+    def choose_tables(tables: list[Relation], schemas: list[Schema], sequences: list[Sequence]) -> set[int]:
         # What is in and out depends on names only: decided before the tables' parts are read,
-        # and the parts of those left out are not read at all.
+        # and the parts of those left out are neither locked nor read at all.
         categorized = _choose(options, profile, excluded, tables, [s.name for s in schemas], sequences)
         chosen_from.append(categorized)
-        out = categorized.chosen.excluded_tables
-        if lock:
-            lead.lock_tables([(t.schema, t.name) for t in tables if t.oid not in out and t.relkind in ("r", "p")],
-                             options.lock_wait_timeout)
-        return set(out)
+        return set(categorized.chosen.excluded_tables)
+
+    def lock_tables(tables: list[Relation]) -> None:  # those kept, a range at a time
+        lead.lock_tables([(t.schema, t.name) for t in tables if t.relkind in ("r", "p")], options.lock_wait_timeout)
 
     # Hundreds of thousands of small records, none cyclic: the collector's passes over them
     # would cost more than the work itself.
     gc.disable()
     try:
         # As many catalog readers as data workers follow: the peak of connections is the same.
-        catalog = read_catalog(lead.conn, options.jobs, lead.open_reader, choose_and_lock)
+        catalog = read_catalog(lead.conn, options.jobs, lead.open_reader, choose_tables, lock_tables if lock else None)
         plan = build_plan(catalog, include_data=not options.schema_only)
     finally:
         gc.enable()

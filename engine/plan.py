@@ -603,15 +603,16 @@ def drop_entries(entries: list[Entry], if_exists: bool) -> list[Entry]:
 
 
 class _Graph:
-    """Edges dependency -> dependent between entries by number (their place in `keys`), each
+    """Edges dependency -> dependent between entries by number (their place in `entries`), each
     with the catalog identity (`via`) that made it, if any.
 
     Lists of ints: at 10^5 entries, a dict per node (or networkx's DiGraph) costs more to build
     and to free than the sort itself.
     """
 
-    def __init__(self, keys: list[str]):
-        self.keys = keys
+    def __init__(self, entries: list[Entry]):
+        self.entries = entries
+        self.keys = keys = [entry.key for entry in entries]
         self.number = {key: i for i, key in enumerate(keys)}
         self.succ: list[list[int]] = [[] for _ in keys]
         self.pred: list[list[int]] = [[] for _ in keys]
@@ -664,13 +665,17 @@ def _followers(b: _Builder) -> dict[str, list[Entry]]:
 
 def _graph(b: _Builder, following: dict[str, list[Entry]]) -> _Graph:
     followers = {entry.key for entries in following.values() for entry in entries}
-    graph = _Graph([key for key in b.entries if key not in followers])
-    number, add = graph.number, graph.add_edge
-    for i, entry in enumerate(map(b.entries.__getitem__, graph.keys)):
+    graph = _Graph([entry for key, entry in b.entries.items() if key not in followers])
+    # _Graph.add_edge() inlined: 10^5 calls cost more than the edges themselves.
+    number, size, succ, pred, known, via = graph.number, len(graph.keys), graph.succ, graph.pred, graph.codes, graph.via
+    get = number.get
+    for i, entry in enumerate(graph.entries):
         for dep in entry.deps:
-            j = number.get(dep)
-            if j is not None:
-                add(j, i)
+            j = get(dep)
+            if j is not None and j != i and j * size + i not in known:
+                known.add(j * size + i)
+                succ[j].append(i)
+                pred[i].append(j)
     # A catalog identity's entry is the one creating it; an extension member's, its extension's.
     defining, members = b.defining, b.catalog.extension_members
     for dependent, referenced in b.depends:
@@ -679,7 +684,12 @@ def _graph(b: _Builder, following: dict[str, list[Entry]]) -> _Graph:
             continue
         target = defining.get(members.get(referenced, referenced) if members else referenced)
         if target is not None:
-            add(number[target], number[key], dependent)  # via: the catalog identity that made the edge
+            j, i = number[target], number[key]
+            if j != i and j * size + i not in known:
+                known.add(j * size + i)
+                succ[j].append(i)
+                pred[i].append(j)
+                via[j * size + i] = dependent  # the catalog identity that made the edge
     _refresh_edges(b, graph)
     return graph
 
@@ -688,7 +698,7 @@ def _fix_sections(b: _Builder, graph: _Graph) -> bool:
     """An entry needing one of a later section: split a view (its query moves later, as pg_dump
     does), else pull the needed entry forward. True if the graph changed."""
     rank = {s: i for i, s in enumerate(SECTIONS)}
-    entries = [b.entries[key] for key in graph.keys]
+    entries = graph.entries
     section_rank = [rank[entry.section] for entry in entries]
     changed = True
     while changed:
@@ -787,7 +797,7 @@ def _order(b: _Builder, fk_rank: dict[int, int]) -> list[Entry]:
         graph = _graph(b, following)
         if _fix_sections(b, graph):
             continue
-        entries = [b.entries[key] for key in graph.keys]  # by number
+        entries = graph.entries  # by number
         order = _topological(graph, sorted(range(len(entries)), key=sort_keys(entries).__getitem__))
         if order is not None:
             break

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import psycopg
 import pytest
@@ -32,7 +33,7 @@ def _read_while_renaming(source: str, lock_first: bool):
         renamer.execute("ALTER TABLE app.t RENAME COLUMN a TO b")
         done.set()
 
-    def lock(tables, schemas, sequences) -> set[int]:
+    def lock(tables) -> None:  # a range's tables, before its parts are read (here one range)
         if lock_first:
             lead.lock_tables([(t.schema, t.name) for t in tables if t.relkind == "r"], None)
         thread = threading.Thread(target=rename)
@@ -42,10 +43,9 @@ def _read_while_renaming(source: str, lock_first: bool):
                 source, "SELECT 1 FROM pg_catalog.pg_stat_activity WHERE pid = %s AND wait_event_type = 'Lock'",
                 (renamer.info.backend_pid,)):
             done.wait(0.01)
-        return set()  # every table's parts are read
 
     try:
-        catalog = read_catalog(lead.conn, 1, lead.open_reader, lock)
+        catalog = read_catalog(lead.conn, 1, lead.open_reader, lambda *names: set(), lock)
     finally:
         lead.close()
         done.wait(30)
@@ -155,6 +155,53 @@ def test_parts_read_in_ranges_are_those_of_one_read(source):
     names = [(i.schema, i.name) for i in one.indexes]
     assert names == sorted(names) and names[0] == ("a", "i1")  # by qualified name, across ranges
     assert one == many
+
+
+def test_each_range_is_locked_before_its_parts_are_read(source, monkeypatch):
+    """The lead locks the kept tables a range at a time, and a range's parts are read only
+    once its tables are locked: every kept table locked once, none left out, nothing read early."""
+    import engine.catalog as catalog_module
+
+    execute(source, """
+        CREATE SCHEMA s;
+        DO $$ BEGIN FOR i IN 1..30 LOOP
+          EXECUTE format('CREATE TABLE s.t%s (id int PRIMARY KEY)', i);
+        END LOOP; END $$;
+        CREATE VIEW s.v AS SELECT id FROM s.t1;
+    """)
+    oids = dict(query(source, "SELECT relname, oid::int8 FROM pg_catalog.pg_class WHERE relnamespace = 's'::regnamespace"
+                              " AND relkind IN ('r', 'v')"))
+    left_out = oids["t7"]
+    locked: list[int] = []
+    early: list[int] = []
+    read_parts = catalog_module._read_parts
+
+    def read_after_lock(conn, parts, rules):
+        early.extend(oid for oid in oids.values()
+                     if parts.lo <= oid <= parts.hi and oid != left_out and oid not in locked)
+        return read_parts(conn, parts, rules)
+
+    monkeypatch.setattr(catalog_module, "_read_parts", read_after_lock)
+    lead = Lead(source)
+    calls = []
+
+    def lock(tables) -> None:
+        calls.append(len(tables))
+        time.sleep(0.05)  # a slow lock: a range read too early would start meanwhile
+        lead.lock_tables([(t.schema, t.name) for t in tables if t.relkind == "r"], None)
+        locked.extend(t.oid for t in tables)
+
+    try:
+        catalog = read_catalog(lead.conn, 3, lead.open_reader, lambda *names: {left_out}, lock)
+        held = {oid for (oid,) in lead.conn.execute(
+            "SELECT relation::int8 FROM pg_catalog.pg_locks WHERE pid = pg_catalog.pg_backend_pid()"
+            " AND mode = 'AccessShareLock' AND locktype = 'relation'").fetchall()}
+    finally:
+        lead.close()
+    assert len(calls) == 8 and early == []  # four connections, two ranges each
+    assert sorted(locked) == sorted(oid for oid in oids.values() if oid != left_out)  # each once
+    assert {oids[f"t{i}"] for i in range(1, 31) if i != 7} <= held and left_out not in held
+    assert len([t for t in catalog.tables if t.columns]) == 30  # the view's too; not the one left out
 
 
 def test_ranges_cover_every_oid_with_as_many_relations_each():

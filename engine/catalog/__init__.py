@@ -6,6 +6,7 @@ Version differences between PostgreSQL 12 and 18 live in these modules and nowhe
 from __future__ import annotations
 
 import heapq
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 
 import psycopg
@@ -63,7 +64,7 @@ FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database()
 def read_catalog(conn: psycopg.Connection, readers: int = 0,
                  open_reader: Callable[[], psycopg.Connection] | None = None,
                  before_parts: Callable[[list[Relation], list[Schema], list[Sequence]], set[int]] | None = None,
-                 ) -> Catalog:
+                 lock_parts: Callable[[list[Relation]], None] | None = None) -> Catalog:
     """Everything dumpable in the connected database, as seen by the connection's snapshot.
 
     With `readers` and `open_reader` (a connection in the same snapshot), the queries run on
@@ -71,12 +72,16 @@ def read_catalog(conn: psycopg.Connection, readers: int = 0,
     turns the rows already read into records. A reader that cannot connect is skipped.
 
     `before_parts(relations, schemas, sequences)` runs on `conn` once those are read (the
-    relations by name only) and before anything else: the caller locks there the tables it
-    backs up, as pg_dump locks its tables before reading their parts. pg_get_indexdef() and the
-    other deparsing functions read the current catalog, not the snapshot: a table altered
-    meanwhile would be written half old, half new. It returns the oids of the relations left
+    relations by name only) and before anything else. It returns the oids of the relations left
     out, whose parts are not read (some deparsing functions lock their table, and a table left
     out may well be locked by someone else); those Tables have no columns.
+
+    `lock_parts(relations)` runs on `conn` for each oid range of the relations kept, before any
+    of that range's parts are read: the caller locks there the tables it backs up, as pg_dump
+    locks its tables before reading their parts. pg_get_indexdef() and the other deparsing
+    functions read the current catalog, not the snapshot: a table altered meanwhile would be
+    written half old, half new. A range's reads start once its own tables are locked, while the
+    lead locks the next (locking 10^4 tables at once left the readers idle meanwhile).
     """
     with ReaderPool(conn, readers, open_reader, lead_busy=True) as pool:
         # What no table lock protects (pg_dump locks none of these either) and every backup
@@ -85,21 +90,26 @@ def read_catalog(conn: psycopg.Connection, readers: int = 0,
         futures = {name: pool.submit(read) for name, read in (
             ("depends", read_depends), ("kinds", read_kinds), ("functions", read_functions),
             ("extensions", read_extensions), ("enums", read_enums), ("composites", read_composites),
-            ("domains", read_domains), ("extension_members", read_extension_members),
+            ("domains", read_domains),
             ("changed_acls", read_changed_acls), ("database", lambda c: c.execute(DATABASE).fetchone()),
         )}
         relations, schemas, sequences = read_relation_names(conn), read_schemas(conn), read_sequences(conn)
         rules = read_deparse_rules(conn)
+        members = read_extension_members(conn)  # here: the lead may be the only connection
         left_out = set(before_parts(relations, schemas, sequences) if before_parts else ())
-        pool.release_lead()  # first: without readers, the reads above wait for it
-        members = futures["extension_members"].result()
         left_out |= {int(m.removeprefix("pg_class:")) for m in members if m.startswith("pg_class:")}
         # The tables' parts, in oid ranges, a range's reads on one connection: each server
         # process caches the catalog rows of its own tables only. More ranges than
         # connections, for balance.
         connections = 1 + (readers if open_reader else 0)
-        ranges = _ranges([r.oid for r in relations if r.oid not in left_out], sorted(left_out), 2 * connections)
-        parts = [pool.submit(lambda conn, r=r: _read_parts(conn, r, rules)) for r in ranges]
+        kept = sorted((r for r in relations if r.oid not in left_out), key=lambda r: r.oid)
+        oids = [r.oid for r in kept]
+        parts = []
+        for r in _ranges(oids, sorted(left_out), 2 * connections):
+            if lock_parts:
+                lock_parts(kept[bisect_left(oids, r.lo):bisect_right(oids, r.hi)])
+            parts.append(pool.submit(lambda conn, r=r: _read_parts(conn, r, rules)))
+        pool.release_lead()  # without readers, every read so far waits for it
         locked = {name: pool.submit(read) for name, read in (
             ("publication_tables", read_publication_tables), ("statistics", read_statistics))}
         results = {name: future.result() for name, future in (futures | locked).items()}
@@ -125,6 +135,7 @@ def read_catalog(conn: psycopg.Connection, readers: int = 0,
         policies=tables.policies,
         rules=tables.rules,
         kinds=kinds,
+        extension_members=members,
         **results,
     )
 
