@@ -13,7 +13,7 @@ from itertools import chain
 from msgspec import Struct
 
 from .catalog import Catalog
-from .catalog.model import Column, Constraint, Index, Table
+from .catalog.model import Column, Constraint, Index, Sequence, Table
 from .ddl import common, constraints as ddl_con, foreign as ddl_foreign, objects as ddl_obj, tables as ddl_tab
 from .ddl.quoting import ident, qualified
 from .entries import register_kinds, repair_kinds
@@ -100,9 +100,8 @@ class _Builder:
         self.separate: set[str] = set()  # identities of defaults and checks written on their own
 
     def add(self, entry: Entry, identity: str | None = None) -> Entry:
-        if entry.key in self.entries:
+        if self.entries.setdefault(entry.key, entry) is not entry:
             raise CatalogError(f"duplicate plan entry {entry.key}")
-        self.entries[entry.key] = entry
         if identity:
             self.defining[identity] = entry.key
         return entry
@@ -286,10 +285,11 @@ def _separate_default(b: _Builder, identity: str) -> None:
 def _separate_check(b: _Builder, identity: str) -> None:
     con = b.inline_checks[identity]
     table = b.tables[con.table_oid]
+    target = ddl_con.constraint_table(table, con)
     b.separate.add(identity)
     b.add(Entry(identity, "CONSTRAINT", "post-data", table.schema, f"{table.name} {con.name}",
-                ddl_con.add_constraint(table, con), table.owner, [f"pg_class:{table.oid}"], table.oid,
-                ("CONSTRAINT", ident(con.name), ddl_con.constraint_table(table, con))), identity)
+                ddl_con.add_constraint(table, con, target=target), table.owner, [f"pg_class:{table.oid}"], table.oid,
+                ("CONSTRAINT", ident(con.name), target)), identity)
 
 
 def _split_view(b: _Builder, key: str, section: str) -> None:
@@ -308,7 +308,10 @@ def _split_view(b: _Builder, key: str, section: str) -> None:
 
 def _render_tables(b: _Builder) -> None:
     """CREATE TABLE text, now that the loop-breaking rules have said what stays inline."""
-    identities = {(s.owned_by_table, s.owned_by_column): s for s in b.catalog.sequences if s.identity}
+    identities: dict[int, dict[str, Sequence]] = {}  # table oid -> column name -> its identity sequence
+    for seq in b.catalog.sequences:
+        if seq.identity:
+            identities.setdefault(seq.owned_by_table, {})[seq.owned_by_column] = seq
     foreign = {f.oid: f for f in b.catalog.kinds.foreign_tables}
     checks: dict[int, list[Constraint]] = {}
     for identity, con in b.inline_checks.items():
@@ -322,7 +325,7 @@ def _render_tables(b: _Builder) -> None:
         if table.relkind in ("v", "m"):
             continue
         parents = [b.tables[p] for p in table.parents if p in b.tables]
-        ids = {c.name: identities[(table.oid, c.name)] for c in table.columns if (table.oid, c.name) in identities}
+        ids = identities.get(table.oid, {})
         table_checks, table_separate = checks.get(table.oid, []), separate.get(table.oid, set())
         if table.relkind == "f":
             sql = ddl_foreign.create_foreign_table(table, foreign[table.oid], table_checks, parents, table_separate)
@@ -396,10 +399,11 @@ def _constraints_and_indexes(b: _Builder) -> None:
         deps = [f"pg_class:{table.oid}"]
         if con.contype == "f" and children:
             deps += _index_attaches(con.index_oid, children)
+        target = ddl_con.constraint_table(table, con)
         b.add(Entry(key, kind, "post-data", table.schema, f"{table.name} {con.name}",
-                    ddl_con.add_constraint(table, con, index), table.owner, deps, table.oid,
+                    ddl_con.add_constraint(table, con, index, target), table.owner, deps, table.oid,
                     # One inherited from a partitioned parent goes with the parent's (as pg_dump).
-                    None if con.parent_oid else (kind, ident(con.name), ddl_con.constraint_table(table, con)),
+                    None if con.parent_oid else (kind, ident(con.name), target),
                     index.tablespace if index is not None else None), key)
         if index is not None:
             b.defining[f"pg_class:{con.index_oid}"] = key

@@ -21,13 +21,14 @@ def constraint_table(table: Table, con: Constraint) -> str:
     return table_name(table) if recursive else f"ONLY {table_name(table)}"
 
 
-def add_constraint(table: Table, con: Constraint, index: Index | None = None) -> str:
+def add_constraint(table: Table, con: Constraint, index: Index | None = None, target: str | None = None) -> str:
+    """ALTER TABLE ... ADD CONSTRAINT; `target`: constraint_table()'s, if the caller has it already."""
     definition = con.definition
     if index is not None and index.reloptions and con.contype in "pu":
         # pg_get_constraintdef leaves out the index's storage parameters; they precede DEFERRABLE.
         definition = _DEFERRABLE.sub(lambda m: f" WITH ({', '.join(index.reloptions)})" + (m.group(1) or ""),
                                      definition, count=1)
-    return f"ALTER TABLE {constraint_table(table, con)} ADD CONSTRAINT {ident(con.name)} {definition};\n"
+    return f"ALTER TABLE {target or constraint_table(table, con)} ADD CONSTRAINT {ident(con.name)} {definition};\n"
 
 
 def create_index(index: Index) -> str:
