@@ -177,15 +177,24 @@ class ScriptWriter:
         if tablespace is not None and tablespace != self.tablespace:
             self._set_tablespace(entry)
         schema = entry.schema
-        label = f"-- {entry.kind}: {schema}.{entry.name}" if schema else f"-- {entry.kind}: {entry.name}"
-        size = self._buffer(f"{comment_safe(label)}\n{text}\n" if text else f"{comment_safe(label)}\n")
-        owner_size = self._buffer(owner + "\n") if owner else 0
-        self.ids[entry.key] = item_id = len(self.items)
+        label = comment_safe(f"-- {entry.kind}: {schema}.{entry.name}" if schema else f"-- {entry.kind}: {entry.name}")
+        if owner:
+            owner += "\n"
+            owner_size = len(owner) if owner.isascii() else len(owner.encode(self.codec))
+            size = self._buffer(f"{label}\n{text}\n{owner}" if text else f"{label}\n{owner}")
+        else:
+            owner_size, size = 0, self._buffer(f"{label}\n{text}\n")
+        ids = self.ids
+        try:
+            deps = [ids[key] for key in entry.deps]  # in a whole backup, every one is written: half the time
+        except KeyError:
+            deps = self._dep_ids(entry)
+        ids[entry.key] = item_id = len(self.items)
         # Positional: msgspec builds a struct from keywords markedly slower.
         self.items.append(TocItem(item_id, entry.key, entry.kind, entry.section, schema, entry.name, entry.owner,
-                                  self.raw_pos, size + owner_size, self._dep_ids(entry), 0, 0, None, None, None,
-                                  tablespace, entry.drop, owner_size))
-        self.raw_pos += size + owner_size
+                                  self.raw_pos, size, deps, 0, 0, None, None, None, tablespace, entry.drop,
+                                  owner_size))
+        self.raw_pos += size
 
     def _set_tablespace(self, entry) -> None:
         """pg_backup_archiver.c's _selectTablespace: SET default_tablespace, as its own SET item.
@@ -200,11 +209,7 @@ class ScriptWriter:
 
     def _dep_ids(self, entry) -> list[int]:
         """Dependencies already written (those left out of the backup are not there to wait for)."""
-        ids = self.ids
-        try:
-            return [ids[key] for key in entry.deps]  # in a whole backup, every one: half the time
-        except KeyError:
-            return [i for i in map(ids.get, entry.deps) if i is not None]
+        return [i for i in map(self.ids.get, entry.deps) if i is not None]
 
     def data(self, entry, parts: list["Part"]) -> None:
         """A COPY block: header unit, the workers' compressed parts as they are, trailer unit."""
