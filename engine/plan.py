@@ -670,16 +670,13 @@ def _followers(b: _Builder) -> dict[str, list[Entry]]:
 def _graph(b: _Builder, following: dict[str, list[Entry]]) -> _Graph:
     followers = {entry.key for entries in following.values() for entry in entries}
     graph = _Graph([entry for key, entry in b.entries.items() if key not in followers])
-    # _Graph.add_edge() inlined: 10^5 calls cost more than the edges themselves.
-    number, size, succ, pred, known, via = graph.number, len(graph.keys), graph.succ, graph.pred, graph.codes, graph.via
+    number, add = graph.number, graph.add_edge
     get = number.get
     for i, entry in enumerate(graph.entries):
         for dep in entry.deps:
             j = get(dep)
-            if j is not None and j != i and j * size + i not in known:
-                known.add(j * size + i)
-                succ[j].append(i)
-                pred[i].append(j)
+            if j is not None:
+                add(j, i)
     # A catalog identity's entry is the one creating it; an extension member's, its extension's.
     defining, members = b.defining, b.catalog.extension_members
     for dependent, referenced in b.depends:
@@ -688,12 +685,7 @@ def _graph(b: _Builder, following: dict[str, list[Entry]]) -> _Graph:
             continue
         target = defining.get(members.get(referenced, referenced) if members else referenced)
         if target is not None:
-            j, i = number[target], number[key]
-            if j != i and j * size + i not in known:
-                known.add(j * size + i)
-                succ[j].append(i)
-                pred[i].append(j)
-                via[j * size + i] = dependent  # the catalog identity that made the edge
+            add(number[target], number[key], dependent)  # via: the catalog identity that made the edge
     _refresh_edges(b, graph)
     return graph
 
