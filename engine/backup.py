@@ -6,6 +6,7 @@ complete backup, whose every file is checksummed in metadata.json, is renamed in
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import shutil
@@ -243,11 +244,18 @@ def _backup_into(work: Path, stamp: str, options: BackupOptions, lead: Lead, sta
             else:
                 writer.sql(entry, entry.sql)
         items = writer.end()
+    except BaseException:
+        with contextlib.suppress(Exception):  # the error that stopped the script is the one to report
+            writer.close()
+        raise
     finally:
         gc.freeze()
         gc.enable()
-    shutil.rmtree(parts_dir)
-    toc = write_toc(work / TOC_NAME, Toc(TOC_FORMAT, options.compression, name, catalog.encoding, items))
+    try:
+        shutil.rmtree(parts_dir)
+        toc = write_toc(work / TOC_NAME, Toc(TOC_FORMAT, options.compression, name, catalog.encoding, items))
+    finally:
+        writer.close()  # its last units compressed meanwhile: all in the file before file_records reads it
     write_json(work / ROW_COUNTS_NAME, row_counts)
     csv_files = [CsvFile(csv_names[t.oid], qualified_plain(t.schema, t.name), t.schema, t.name, list(t.columns),
                          csv_rows[t.oid]) for t in prep.csv_tables]
