@@ -648,11 +648,16 @@ class _Graph:
         return [(self.keys[a], self.keys[b]) for a, b in nx.find_cycle(digraph)]
 
 
-def _followers(b: _Builder) -> dict[str, list[Entry]]:
-    """Entries of FOLLOWER_KINDS that need only their object and that nothing needs, by object.
+# Entries that may follow their object rather than be ordered on their own: a comment, a
+# security label, and a privilege (restored in a later pass: see _order).
+_FOLLOWING = (*FOLLOWER_KINDS, "ACL")
 
-    They stay out of the graph (at 10^5 entries, a third of them): each goes right after its
-    object, wherever the order puts it.
+
+def _followers(b: _Builder) -> dict[str, list[Entry]]:
+    """Entries of _FOLLOWING that need only their object and that nothing needs, by object.
+
+    They stay out of the graph (at 10^5 entries, nearly half of them): each goes right after
+    its object, wherever the order puts it, or where its restore pass begins (_order).
     """
     entries = b.entries
     needed = set(b.defining.values())  # pg_depend edges may resolve to these
@@ -660,7 +665,7 @@ def _followers(b: _Builder) -> dict[str, list[Entry]]:
     needed.update(chain.from_iterable(entry.deps for entry in entries.values()))
     following: dict[str, list[Entry]] = {}
     for entry in entries.values():
-        if entry.kind in FOLLOWER_KINDS and entry.key not in needed:
+        if entry.kind in _FOLLOWING and entry.key not in needed:
             deps = entry.deps
             if len(deps) == 1 and deps[0] in entries:
                 following.setdefault(deps[0], []).append(entry)
@@ -757,14 +762,16 @@ def _topological(graph: _Graph, order_of: list[int]) -> list[int] | None:
     return order if len(order) == len(order_of) else None
 
 
-def _passes(entries: list[Entry], order: list[int], succ: list[list[int]]) -> list[int]:
-    """`order` regrouped by restore pass, each pass in its own order; an entry that one of an
+_PASS_OF = {kind: number for number, kinds in enumerate(RESTORE_PASSES, 1) for kind in kinds}
+
+
+def _passes(entries: list[Entry], order: list[int], succ: list[list[int]]) -> list[list[int]]:
+    """`order` split by restore pass, each pass in its own order; an entry that one of an
     earlier pass needs moves to that pass (the restore's phases follow the same rule)."""
-    pass_of = {kind: number for number, kinds in enumerate(RESTORE_PASSES, 1) for kind in kinds}
-    passes = [pass_of.get(entry.kind, 0) for entry in entries]
+    passes = [_PASS_OF.get(entry.kind, 0) for entry in entries]
     later = [node for node in order if passes[node]]
     if not later:
-        return order
+        return [order] + [[] for _ in RESTORE_PASSES]
     moved = True
     while moved:
         moved = False
@@ -773,8 +780,8 @@ def _passes(entries: list[Entry], order: list[int], succ: list[list[int]]) -> li
                 earliest = min(passes[child] for child in succ[node])
                 if earliest < passes[node]:
                     passes[node], moved = earliest, True
-    return [node for node in order if not passes[node]] + sorted(
-        (node for node in later if passes[node]), key=passes.__getitem__)  # stable: each pass in order
+    return [[node for node in order if not passes[node]]] + [
+        [node for node in later if passes[node] == number] for number in range(1, len(RESTORE_PASSES) + 1)]
 
 
 def _order(b: _Builder, fk_rank: dict[int, int]) -> list[Entry]:
@@ -805,13 +812,19 @@ def _order(b: _Builder, fk_rank: dict[int, int]) -> list[Entry]:
     keys = graph.keys
     for node, preds in enumerate(graph.pred):  # the TOC records every dependency, for a parallel restore
         entries[node].deps = [keys[p] for p in preds]  # in insertion order: deterministic
-    ordered = []
-    for node in _passes(entries, order, graph.succ):
-        entry = entries[node]
-        ordered.append(entry)
-        for follower in following.get(entry.key, ()):
-            follower.section = entry.section
-            ordered.append(follower)
+    # A follower of a later pass than its object's (a privilege) waits for the start of that
+    # pass, in its object's order, as pg_dump's restore writes them.
+    ordered: list[Entry] = []
+    waiting: list[list[Entry]] = [[] for _ in range(len(RESTORE_PASSES) + 1)]
+    for number, nodes in enumerate(_passes(entries, order, graph.succ)):
+        ordered += waiting[number]
+        for node in nodes:
+            entry = entries[node]
+            ordered.append(entry)
+            for follower in following.get(entry.key, ()):
+                follower.section = entry.section
+                later = _PASS_OF.get(follower.kind, 0)
+                (waiting[later] if later > number else ordered).append(follower)
     if len(ordered) != len(b.entries):  # every entry is a graph node or follows one
         raise CatalogError(f"the plan lost {len(b.entries) - len(ordered)} of its entries (a bug)")
     return ordered

@@ -126,6 +126,10 @@ def test_every_kind_is_planned(kinds):
             assert plan.entries[before].section == entry.section, entry.key
             followers += 1
     assert followers > 20
+    # Privileges come in their objects' order (after all else, as checked above), as pg_dump writes them.
+    place = {e.key: i for i, e in enumerate(plan.entries)}
+    objects = [place[e.deps[0]] for e in plan.entries if e.kind == "ACL" and len(e.deps) == 1 and e.deps[0] in place]
+    assert len(objects) > 5 and objects == sorted(objects)
     owned = [e for e in plan.entries if e.alter_owner]
     assert "OWNER" not in {e.kind for e in plan.entries} and len(owned) > 50
     for entry in owned:

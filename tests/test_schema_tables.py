@@ -44,6 +44,22 @@ def test_pgbackup_restore_round_trip(relations, relations_backup, target, bindir
     _same(relations, target, bindir)
 
 
+def test_privileges_come_last_in_their_objects_order(relations_backup):
+    """As pg_dump writes them: after every other entry of the restore's first pass, in their
+    objects' order, a table's before its columns' (revoking a table's privilege revokes its
+    columns' too), the default privileges after them."""
+    items = read_toc(relations_backup.directory / "backup.toc.json").items
+    acls = [item for item in items if item.kind == "ACL"]
+    first = acls[0].id
+    assert all(item.kind in ("ACL", "DEFAULT ACL", "MATERIALIZED VIEW DATA", "EVENT TRIGGER", "COMMENT", "PSQL")
+               for item in items[first:])
+    objects = [item.deps[0] for item in acls if len(item.deps) == 1]  # the object each one follows
+    assert len(objects) > 5 and objects == sorted(objects)
+    [table] = [item for item in items if item.kind == "TABLE" and (item.schema, item.name) == ("rel", "cols")]
+    on_table = [item.key for item in acls if item.key.startswith(table.key + "/acl")]
+    assert on_table[0] == table.key + "/acl" and len(on_table) == 3  # the table's, then its two columns'
+
+
 def test_clean_if_exists_restores_over_itself(relations, target, tmp_path, bindir):
     """Every DROP --clean writes (rules, policies, triggers, defaults, split views...) is valid."""
     result = backup(relations, tmp_path, clean=True, if_exists=True)
