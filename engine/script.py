@@ -184,12 +184,8 @@ class ScriptWriter:
             size = self._buffer(f"{label}\n{text}\n{owner}" if text else f"{label}\n{owner}")
         else:
             owner_size, size = 0, self._buffer(f"{label}\n{text}\n")
-        ids = self.ids
-        try:
-            deps = [ids[key] for key in entry.deps]  # in a whole backup, every one is written: half the time
-        except KeyError:
-            deps = self._dep_ids(entry)
-        ids[entry.key] = item_id = len(self.items)
+        deps = self._dep_ids(entry)
+        self.ids[entry.key] = item_id = len(self.items)
         # Positional: msgspec builds a struct from keywords markedly slower.
         self.items.append(TocItem(item_id, entry.key, entry.kind, entry.section, schema, entry.name, entry.owner,
                                   self.raw_pos, size, deps, 0, 0, None, None, None, tablespace, entry.drop,
@@ -209,7 +205,11 @@ class ScriptWriter:
 
     def _dep_ids(self, entry) -> list[int]:
         """Dependencies already written (those left out of the backup are not there to wait for)."""
-        return [i for i in map(self.ids.get, entry.deps) if i is not None]
+        ids = self.ids
+        try:
+            return [ids[key] for key in entry.deps]  # in a whole backup, every one is: half the time
+        except KeyError:
+            return [i for i in map(ids.get, entry.deps) if i is not None]
 
     def data(self, entry, parts: list["Part"]) -> None:
         """A COPY block: header unit, the workers' compressed parts as they are, trailer unit."""

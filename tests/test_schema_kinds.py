@@ -130,6 +130,8 @@ def test_every_kind_is_planned(kinds):
     place = {e.key: i for i, e in enumerate(plan.entries)}
     objects = [place[e.deps[0]] for e in plan.entries if e.kind == "ACL" and len(e.deps) == 1 and e.deps[0] in place]
     assert len(objects) > 5 and objects == sorted(objects)
+    privileges = [e.kind for e in plan.entries if e.kind in ("ACL", "DEFAULT ACL")]
+    assert "ACL" not in privileges[privileges.index("DEFAULT ACL"):]  # the default privileges last
     owned = [e for e in plan.entries if e.alter_owner]
     assert "OWNER" not in {e.kind for e in plan.entries} and len(owned) > 50
     for entry in owned:

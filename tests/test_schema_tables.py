@@ -47,7 +47,7 @@ def test_pgbackup_restore_round_trip(relations, relations_backup, target, bindir
 def test_privileges_come_last_in_their_objects_order(relations_backup):
     """As pg_dump writes them: after every other entry of the restore's first pass, in their
     objects' order, a table's before its columns' (revoking a table's privilege revokes its
-    columns' too), the default privileges after them."""
+    columns' too). The default privileges come after them (the kinds test: this fixture has none)."""
     items = read_toc(relations_backup.directory / "backup.toc.json").items
     acls = [item for item in items if item.kind == "ACL"]
     first = acls[0].id
