@@ -111,19 +111,19 @@ def csv_name(position: int, schema: str, name: str) -> str:
 
 
 def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
     with open(path, "rb") as f:
-        while chunk := f.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return hashlib.file_digest(f, "sha256").hexdigest()  # through one buffer
 
 
-def file_records(directory: Path, exclude: set[str]) -> list[FileRecord]:
-    """Size and sha256 of every file under the directory (sorted), except the named ones."""
+def file_records(directory: Path, exclude: set[str], known: dict[str, FileRecord] | None = None) -> list[FileRecord]:
+    """Size and sha256 of every file under the directory (sorted), except the named ones;
+    `known`: those of files hashed as they were written, not read again."""
     records = []
     for path in sorted(p for p in directory.rglob("*") if p.is_file()):
         name = path.relative_to(directory).as_posix()
-        if name not in exclude:
+        if known and name in known:
+            records.append(known[name])
+        elif name not in exclude:
             records.append(FileRecord(name, path.stat().st_size, sha256_file(path)))
     return records
 

@@ -22,8 +22,8 @@ import psycopg
 from . import __version__
 from . import categories
 from .artifacts import (
-    CSV_DIR, METADATA_NAME, ROW_COUNTS_NAME, CategoryRecord, CsvFile, Exclusion, Inclusion, Metadata, csv_name,
-    file_records, qualified_plain, script_name, sync_path, sync_tree, write_json,
+    CSV_DIR, METADATA_NAME, ROW_COUNTS_NAME, CategoryRecord, CsvFile, Exclusion, FileRecord, Inclusion, Metadata,
+    csv_name, file_records, qualified_plain, script_name, sync_path, sync_tree, write_json,
 )
 from .catalog import Catalog, read_catalog
 from .catalog.model import Relation, Schema, Sequence
@@ -271,7 +271,9 @@ def _backup_into(work: Path, stamp: str, options: BackupOptions, lead: Lead, sta
     metadata.critical_tables = [c.table for c in csv_files]
     labels = {qualified_plain(t.schema, t.name): (t.schema, t.name) for t in prep.data_tables}
     write_restore_scripts(work, metadata, row_counts, labels)
-    metadata.files = file_records(work, exclude={METADATA_NAME})
+    metadata.files = file_records(work, exclude={METADATA_NAME},
+                                  known={TOC_NAME: FileRecord(TOC_NAME, toc.size, toc.sha256),
+                                         name: FileRecord(name, writer.size, writer.digest.hexdigest())})
     write_json(work / METADATA_NAME, metadata)
     return BackupResult(work, metadata, row_counts, finished - started, stats.worker_peak_rss_kb), toc
 

@@ -97,14 +97,35 @@ def test_list_newest_first_with_flags_and_status(sample, tmp_path, capsys):
     json.loads((first / "metadata.json").read_text())
 
 
+def test_toc_written_in_batches_is_its_whole_encoding(backup_dir, tmp_path, monkeypatch):
+    """write_toc encodes the items a batch at a time, hashing what it writes: the file must be
+    exactly the TOC's encoding as a whole, at any batch size, and the size and hash those bytes'."""
+    import hashlib
+
+    import msgspec
+
+    from engine import script
+
+    toc = script.read_toc(backup_dir / script.TOC_NAME)
+    for batch in (1, 3, len(toc.items) - 1, len(toc.items), 10 ** 6):
+        monkeypatch.setattr(script, "TOC_BATCH", batch)
+        for whole in (toc, msgspec.structs.replace(toc, items=[])):
+            path = tmp_path / f"toc-{batch}-{len(whole.items)}.json"
+            written = script.write_toc(path, whole)
+            data = path.read_bytes()
+            assert data == msgspec.json.encode(whole)
+            assert (written.size, written.sha256) == (len(data), hashlib.sha256(data).hexdigest())
+
+
 def test_written_toc_is_taken_only_if_the_file_holds_its_bytes(backup_dir):
     """A backup verifies itself with the TOC it has just written, but only while the file on
     disk holds exactly those bytes: a changed file is read (and judged) as it is."""
-    from engine.script import TOC_NAME, WrittenToc, read_toc
+    from engine.script import TOC_NAME, read_toc, write_toc
 
     path = backup_dir / TOC_NAME
     toc = read_toc(path)
-    written = WrittenToc(toc, path.read_bytes())
+    path.unlink()
+    written = write_toc(path, toc)
     assert read_toc(path, written) is toc
     path.write_bytes(path.read_bytes().replace(b'"offset":0,', b'"offset":1,', 1))
     changed = read_toc(path, written)
