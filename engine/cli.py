@@ -6,6 +6,7 @@ import argparse
 import gc
 import os
 import sys
+import threading
 from pathlib import Path
 
 from . import __version__
@@ -236,17 +237,34 @@ _LEFT_TO_EXIT: list | None = None
 
 
 def run() -> None:
-    """The `pgbackup` command: main(), then an exit that does not free its records one by one.
+    """The `pgbackup` command: main(), then an exit that does not take the process apart.
 
-    Freed as the backup returns, a backup's records (10^5 of them for 10,000 tables) took 0.06 s;
-    the interpreter's last collection, freeing what is left object by object, 0.07 s more. Kept,
-    then frozen (out of that collection's reach), they go with the process's memory, at once.
+    Freed as the backup returns, a backup's records (10^5 of them for 10,000 tables) took 0.06 s,
+    so they are kept (`_LEFT_TO_EXIT`). The interpreter's own exit, taking its modules and what
+    they hold apart, still took 0.07-0.08 s after a backup of 10,000 tables. A command that
+    succeeded has nothing left to do (its files closed and synced, its workers gone): once its
+    output is flushed, the process ends at once (0.015 s), its memory going back to the system
+    whole. Anything else (an error, a thread or worker process still alive) exits as usual.
     """
     global _LEFT_TO_EXIT
     _LEFT_TO_EXIT = []
     code = main()
     gc.freeze()
+    if code == 0 and _nothing_left_running():
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except OSError:  # e.g. a closed pipe: the usual exit reports it
+            pass
+        else:
+            os._exit(0)
     sys.exit(code)
+
+
+def _nothing_left_running() -> bool:
+    """No thread but this one, no worker process: nothing an immediate exit would cut short."""
+    multiprocessing = sys.modules.get("multiprocessing")  # only a backup with data starts workers
+    return threading.active_count() == 1 and (multiprocessing is None or not multiprocessing.active_children())
 
 
 COMMANDS = {"backup": _backup, "restore": _restore, "verify": _verify, "list": _list, "demo": _demo}
