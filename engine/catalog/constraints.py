@@ -62,7 +62,11 @@ SELECT c::pg_catalog.int8, pg_catalog.pg_get_constraintdef(c) FROM pg_catalog.un
 # expressions, a predicate, storage or operator class options, or a check there failing.
 def _indexes_sql(version: int) -> str:
     nulls_not_distinct = "i.indnullsnotdistinct" if version >= 150000 else "false"
+    # Sorted apart from the joins (OFFSET 0 keeps them below the sort): ordering by the schema's
+    # name made the planner join the schemas first, in a nested loop materializing every index,
+    # and evaluate `p` twice (a fifth of this query, 10^4 tables: 0.017 s of server CPU).
     return f"""
+SELECT * FROM (
 SELECT i.indexrelid, i.indrelid, n.nspname, c.relname,
        -- a constraint's index is written by its constraint: not worth deparsing (a primary
        -- key's or exclusion constraint's; a unique index may be a constraint's or not)
@@ -91,12 +95,14 @@ CROSS JOIN LATERAL (SELECT NOT (i.indisprimary OR i.indisexclusion) AND i.indexp
                            AND c.reloptions IS NULL
                            -- an operator class's options (13: opclass parameters) sit on the index's columns
                            AND NOT EXISTS (SELECT FROM pg_catalog.pg_attribute ia
-                                           WHERE ia.attrelid = i.indexrelid AND ia.attoptions IS NOT NULL)) p(plain)
+                                           WHERE ia.attrelid = i.indexrelid AND ia.attoptions IS NOT NULL)
+                    OFFSET 0) p(plain)
 WHERE {user_relation("i.indrelid")}
   -- as pg_dump: not an index a failed CREATE INDEX CONCURRENTLY left behind (invalid, or not
   -- even ready); a partitioned one ('I') is invalid only until every partition has its index
   AND (i.indisvalid OR c.relkind = 'I') AND i.indisready
-ORDER BY n.nspname, c.relname
+OFFSET 0) q
+ORDER BY 3, 4  -- schema, name
 """
 
 DEPARSE_INDEXES = """
