@@ -273,7 +273,7 @@ def test_index_text_written_in_python_is_pg_get_indexdefs(source, server_version
         parts = Parts([])
         rules = read_deparse_rules(conn)
         names = {row[0]: (row[1], row[2]) for row in read_relations(conn, parts)}
-        columns = read_columns(conn, parts)
+        columns = read_columns(conn, parts, {})
         constraints, _ = read_constraints(conn, parts, names, columns, rules)
         read = {index.name: index.definition
                 for index in read_indexes(conn, parts, constraints, names, columns, rules)}
@@ -363,7 +363,7 @@ def test_a_foreign_key_to_another_range_is_written_once_its_table_is_read(source
         parts = Parts([])
         rules = read_deparse_rules(conn)
         names = {row[0]: (row[1], row[2]) for row in read_relations(conn, parts)}
-        columns = read_columns(conn, parts)
+        columns = read_columns(conn, parts, {})
         parent = [oid for oid, (schema, name) in names.items() if name == "Parent"]
         # As a range without the referenced table reads them: left for later, then finished.
         constraints, later = read_constraints(conn, parts, {oid: n for oid, n in names.items() if oid not in parent},

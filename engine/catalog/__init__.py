@@ -11,7 +11,9 @@ from collections.abc import Callable
 
 import psycopg
 from msgspec import Struct
+from msgspec.structs import replace
 
+from .comments import Comments, read_comments
 from .constraints import DeparseRules, read_constraints, read_deparse_rules, read_indexes, write_foreign_keys
 from .depends import read_depends, read_extension_members
 from .filters import Parts
@@ -122,15 +124,17 @@ def read_catalog(conn: psycopg.Connection, readers: int = 0,
     kinds.foreign_tables = tables.foreign_tables
     kinds.publication_tables = results.pop("publication_tables")
     kinds.statistics = results.pop("statistics")
+    comments = tables.comments
     return Catalog(
         server_version=conn.info.server_version,
         database=name,
         encoding=encoding,
         schemas=schemas,
         sequences=sequences,
-        tables=[_table(tables.relations[r.oid], tables.columns.get(r.oid, [])) for r in relations],
-        constraints=tables.constraints,
-        indexes=tables.indexes,
+        tables=[_table(tables.relations[r.oid], tables.columns.get(r.oid, []), comments.relations.get(r.oid))
+                for r in relations],
+        constraints=_with_comments(tables.constraints, comments.constraints),
+        indexes=_with_comments(tables.indexes, comments.relations),
         triggers=tables.triggers,
         policies=tables.policies,
         rules=tables.rules,
@@ -153,25 +157,30 @@ class _TableParts(Struct):
     rules: list[Rule]
     foreign_tables: list[ForeignTable]
     foreign_keys_later: dict[int, str]  # constraint oid -> makings: read_constraints
+    comments: Comments  # on the objects whose oids the range covers, its columns' left out
 
 
 def _read_parts(conn: psycopg.Connection, parts: Parts, rules: DeparseRules) -> _TableParts:
-    relations, columns = {row[0]: row for row in read_relations(conn, parts)}, read_columns(conn, parts)
+    comments = read_comments(conn, parts)
+    relations, columns = {row[0]: row for row in read_relations(conn, parts)}, read_columns(conn, parts, comments.columns)
+    comments.columns = {}  # in the columns now
     names = {oid: (row[1], row[2]) for oid, row in relations.items()}
     constraints, foreign_keys_later = read_constraints(conn, parts, names, columns, rules)
     return _TableParts(relations, columns, constraints, read_indexes(conn, parts, constraints, names, columns, rules),
                        read_triggers(conn, parts), read_policies(conn, parts), read_rules(conn, parts),
-                       read_foreign_tables(conn, parts), foreign_keys_later)
+                       read_foreign_tables(conn, parts), foreign_keys_later, comments)
 
 
 def _merge(ranges: list[_TableParts]) -> _TableParts:
     """The parts of consecutive oid ranges as one read gives them: concatenated, but the
     indexes merged by qualified name."""
-    merged = _TableParts({}, {}, [], [], [], [], [], [], {})
+    merged = _TableParts({}, {}, [], [], [], [], [], [], {}, Comments({}, {}, {}))
     for r in ranges:
         merged.relations.update(r.relations)
         merged.columns.update(r.columns)
         merged.foreign_keys_later.update(r.foreign_keys_later)
+        merged.comments.relations.update(r.comments.relations)
+        merged.comments.constraints.update(r.comments.constraints)
         for field in ("constraints", "triggers", "policies", "rules", "foreign_tables"):
             getattr(merged, field).extend(getattr(r, field))
     merged.indexes = list(heapq.merge(*(r.indexes for r in ranges), key=lambda index: (index.schema, index.name)))
@@ -188,6 +197,13 @@ def _ranges(oids: list[int], skip: list[int], count: int) -> list[Parts]:
     return [Parts(skip, lo, hi) for lo, hi in zip(starts, ends)]
 
 
-def _table(row: tuple, columns: list[Column]) -> Table:
-    """A row of RELATIONS holds a Table's fields but its columns, which come after the 7th."""
-    return Table(*row[:7], columns, *row[7:])
+def _table(row: tuple, columns: list[Column], comment: str | None) -> Table:
+    """A row of RELATIONS holds a Table's fields but its columns, which come after the 7th, and
+    its comment, before the last."""
+    return Table(*row[:7], columns, *row[7:-1], comment, row[-1])
+
+
+def _with_comments(records: list, comments: dict[int, str]) -> list:
+    """Indexes or constraints, each with its comment (by oid) if it has one."""
+    get = comments.get
+    return [record if (text := get(record.oid)) is None else replace(record, comment=text) for record in records]

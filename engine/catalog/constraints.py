@@ -30,7 +30,8 @@ def _constraints_sql(version: int) -> str:
 SELECT co.oid, co.conrelid, co.conname, co.contype::text,
        CASE WHEN NOT k.plain THEN pg_catalog.pg_get_constraintdef(co.oid) END,
        co.conislocal, co.convalidated, NULLIF(co.conindid, 0)::int8, NULLIF(co.conparentid, 0)::int8,
-       NULLIF(co.confrelid, 0)::int8, (SELECT dsc.description FROM pg_catalog.pg_description dsc WHERE dsc.objoid = co.oid AND dsc.classoid = 'pg_catalog.pg_constraint'::pg_catalog.regclass AND dsc.objsubid = 0),
+       NULLIF(co.confrelid, 0)::int8,
+       NULL::text,  -- the comment: read_comments
        -- a key's makings (_key_definition), in one text: fewer values to decode
        CASE WHEN NOT k.plain THEN NULL
             WHEN co.contype = 'f'
@@ -77,7 +78,8 @@ SELECT i.indexrelid, i.indrelid, n.nspname, c.relname,
        -- only an attached partition's index has a parent (and relispartition)
        CASE WHEN c.relispartition
             THEN (SELECT inh.inhparent FROM pg_catalog.pg_inherits inh WHERE inh.inhrelid = i.indexrelid) END::int8,
-       i.indisclustered, (SELECT dsc.description FROM pg_catalog.pg_description dsc WHERE dsc.objoid = i.indexrelid AND dsc.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND dsc.objsubid = 0), i.indisreplident, c.reloptions,
+       i.indisclustered, NULL::text,  -- the comment: read_comments
+       i.indisreplident, c.reloptions,
        -- statistics targets: only an expression column can have one (ALTER INDEX refuses others)
        CASE WHEN i.indexprs IS NULL THEN '{{}}'::pg_catalog.text[]
             ELSE ARRAY(SELECT a.attnum || ' ' || a.attstattarget FROM pg_catalog.pg_attribute a

@@ -32,7 +32,7 @@ SELECT c.oid, n.nspname, c.relname, c.relkind::text, c.reltype::int8, pg_catalog
        c.relreplident::text, c.relrowsecurity, c.relforcerowsecurity,
        CASE WHEN c.reloftype <> 0 THEN pg_catalog.format_type(c.reloftype, NULL) END,
        c.relpages::int8, c.relpages::int8 * pg_catalog.current_setting('block_size')::int8,
-       c.relacl::text[], (SELECT dsc.description FROM pg_catalog.pg_description dsc WHERE dsc.objoid = c.oid AND dsc.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND dsc.objsubid = 0),
+       c.relacl::text[],
        -- reltablespace 0 is the database's default ('')
        CASE WHEN c.relkind IN ('r', 'p', 'm') THEN COALESCE(ts.spcname, '') END
 FROM pg_catalog.pg_class c
@@ -99,16 +99,6 @@ SELECT conrelid, conkey[1], conname, convalidated, connoinherit, conislocal FROM
 WHERE conrelid BETWEEN %(lo)s::pg_catalog.oid AND %(hi)s::pg_catalog.oid AND contype = 'n'
 """
 
-# Column comments are few where columns are 10^5: one probe of pg_description per column was
-# a third of the columns query. Sorting the rows server-side was another fifth (see read_columns).
-# Those of the range's relations only: every range reads its own.
-COLUMN_COMMENTS = """
-SELECT objoid, objsubid, description FROM pg_catalog.pg_description
-WHERE objoid BETWEEN %(lo)s::pg_catalog.oid AND %(hi)s::pg_catalog.oid
-  AND classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND objsubid > 0
-"""
-
-
 def _sequences_sql(version: int) -> str:
     # Before 15 every sequence is logged, an unlogged table's identity sequence too: no persistence.
     persistence = "c.relpersistence::text" if version >= 150000 else "NULL::text"
@@ -135,17 +125,19 @@ def read_relation_names(conn: psycopg.Connection) -> list[Relation]:
 
 
 def read_relations(conn: psycopg.Connection, parts: Parts) -> list[tuple]:
-    """Rows of RELATIONS, a Table's fields but its columns (`read_columns`), for every relation
-    in `parts`' oid range: those left out (`skip`) too, which the plan names."""
+    """Rows of RELATIONS, a Table's fields but its columns (`read_columns`) and comment
+    (`read_comments`), for every relation in `parts`' oid range: those left out (`skip`) too,
+    which the plan names."""
     return conn.execute(RELATIONS, parts.params()).fetchall()
 
 
-def read_columns(conn: psycopg.Connection, parts: Parts) -> dict[int, list[Column]]:
-    """Every column of the relations `parts` names, by relation oid, in attnum order."""
+def read_columns(conn: psycopg.Connection, parts: Parts,
+                 comments: dict[tuple[int, int], str]) -> dict[int, list[Column]]:
+    """Every column of the relations `parts` names, by relation oid, in attnum order, with its
+    comment from `comments` (read_comments: by relation oid and attnum)."""
     version = conn.info.server_version
     rows = conn.execute(_columns_sql(version), parts.params()).fetchall()
     rows.sort()  # (attrelid, attnum, ...): unique, and already in order as a heap scan returns them
-    comments = {(relid, attnum): text for relid, attnum, text in conn.execute(COLUMN_COMMENTS, parts.params()).fetchall()}
     not_nulls = {(row[0], row[1]): row for row in conn.execute(NOT_NULLS, parts.params()).fetchall()} \
         if version >= 180000 else {}
     columns: dict[int, list[Column]] = {}
