@@ -9,7 +9,7 @@ import sys
 import threading
 from pathlib import Path
 
-from . import __version__
+from . import __version__, allocator
 from .errors import EngineError, UsageError, VerifyError
 
 
@@ -248,6 +248,7 @@ def run() -> None:
     """
     global _LEFT_TO_EXIT
     _LEFT_TO_EXIT = []
+    allocator.tune()
     code = main()
     gc.freeze()
     if code == 0 and _nothing_left_running():
