@@ -213,10 +213,10 @@ def _backup_into(work: Path, stamp: str, options: BackupOptions, lead: Lead, sta
     results = run_tasks(tasks, options.conninfo, lead.snapshot, catalog.encoding, options.compression, options.jobs,
                         stats=stats)
     parts: dict[int, list[Part]] = {}
-    csv_rows: dict[int, int] = {}
+    csv_parts: dict[int, Part] = {}
     for result in sorted(results, key=lambda r: (r.table_oid, r.part)):
         if result.format == "csv":
-            csv_rows[result.table_oid] = result.result.rows
+            csv_parts[result.table_oid] = result.result
         else:
             parts.setdefault(result.table_oid, []).append(result.result)
 
@@ -258,7 +258,7 @@ def _backup_into(work: Path, stamp: str, options: BackupOptions, lead: Lead, sta
         writer.close()  # its last units compressed meanwhile: all in the file before file_records reads it
     write_json(work / ROW_COUNTS_NAME, row_counts)
     csv_files = [CsvFile(csv_names[t.oid], qualified_plain(t.schema, t.name), t.schema, t.name, list(t.columns),
-                         csv_rows[t.oid]) for t in prep.csv_tables]
+                         csv_parts[t.oid].rows) for t in prep.csv_tables]
     for csv in csv_files:
         if csv.rows != row_counts.get(csv.table):
             raise BackupError(f"{csv.file}: {csv.rows} rows, but the script holds {row_counts.get(csv.table)} "
@@ -273,7 +273,9 @@ def _backup_into(work: Path, stamp: str, options: BackupOptions, lead: Lead, sta
     write_restore_scripts(work, metadata, row_counts, labels)
     metadata.files = file_records(work, exclude={METADATA_NAME},
                                   known={TOC_NAME: FileRecord(TOC_NAME, toc.size, toc.sha256),
-                                         name: FileRecord(name, writer.size, writer.digest.hexdigest())})
+                                         name: FileRecord(name, writer.size, writer.digest.hexdigest()),
+                                         **{csv_names[oid]: FileRecord(csv_names[oid], part.unit_bytes, part.sha256)
+                                            for oid, part in csv_parts.items()}})
     write_json(work / METADATA_NAME, metadata)
     return BackupResult(work, metadata, row_counts, finished - started, stats.worker_peak_rss_kb), toc
 

@@ -264,12 +264,13 @@ class ScriptWriter:
 
 
 class Part(msgspec.Struct, frozen=True):
-    """One worker's output: compressed units holding `rows` rows of COPY text."""
+    """One worker's output: compressed units holding `rows` rows of COPY text (or a CSV file)."""
 
     path: str
     rows: int
     raw_bytes: int
     unit_bytes: int
+    sha256: str = ""  # a CSV file's, for the manifest: the script hashes the parts it copies
 
 
 @functools.lru_cache(maxsize=None)

@@ -11,6 +11,7 @@ once instead of waiting for their current COPY to end.
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import os
 import queue
@@ -113,10 +114,11 @@ def run_copy(conn: psycopg.Connection, task: CopyTask, compression: Compression)
     if task.format != "text":
         compression = Compression("none", 0)
     raw = 0
+    digest = hashlib.sha256() if task.format == "csv" else None  # a file of the backup's own
     with open(task.path, "xb") as out:
         work: queue.Queue = queue.Queue(QUEUE_DEPTH)
         failure: list[BaseException] = []
-        writer = threading.Thread(target=_compress_to, args=(work, out, compression, failure), daemon=True)
+        writer = threading.Thread(target=_compress_to, args=(work, out, compression, failure, digest), daemon=True)
         writer.start()
         try:
             raw = _read_copy(pgconn, work)
@@ -132,7 +134,8 @@ def run_copy(conn: psycopg.Connection, task: CopyTask, compression: Compression)
         raise BackupError(f"COPY {task.schema}.{task.name} failed: {_message(res, pgconn)}")
     rows = int(res.command_tuples or 0)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return TaskResult(task.table_oid, task.part, task.format, Part(task.path, rows, raw, unit_bytes), peak)
+    return TaskResult(task.table_oid, task.part, task.format,
+                      Part(task.path, rows, raw, unit_bytes, digest.hexdigest() if digest else ""), peak)
 
 
 def _read_copy(pgconn, work: queue.Queue) -> int:
@@ -167,18 +170,25 @@ def _read_copy(pgconn, work: queue.Queue) -> int:
     return raw
 
 
-def _compress_to(work: queue.Queue, out, compression: Compression, failure: list) -> None:
-    """Compress and write until the None sentinel; on error keep draining so the reader never blocks."""
+def _compress_to(work: queue.Queue, out, compression: Compression, failure: list, digest=None) -> None:
+    """Compress and write until the None sentinel; on error keep draining so the reader never blocks.
+    `digest`: a hash to update with every byte written."""
     comp = unit_compressor(compression)
+
+    def write(data: bytes) -> None:
+        out.write(data)
+        if digest is not None:
+            digest.update(data)
+
     while (chunk := work.get()) is not None:
         if failure:
             continue
         try:
-            out.write(comp.compress(chunk))
+            write(comp.compress(chunk))
         except Exception as exc:  # noqa: BLE001 - reported by the reader thread
             failure.append(exc)
     if not failure:
-        out.write(comp.flush())
+        write(comp.flush())
 
 
 def lock_statement(task: CopyTask, conn: psycopg.Connection) -> bytes:
