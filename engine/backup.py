@@ -270,12 +270,13 @@ def _backup_into(work: Path, stamp: str, options: BackupOptions, lead: Lead, sta
     metadata.csv_files = csv_files
     metadata.critical_tables = [c.table for c in csv_files]
     labels = {qualified_plain(t.schema, t.name): (t.schema, t.name) for t in prep.data_tables}
-    write_restore_scripts(work, metadata, row_counts, labels)
-    metadata.files = file_records(work, exclude={METADATA_NAME},
-                                  known={TOC_NAME: FileRecord(TOC_NAME, toc.size, toc.sha256),
-                                         name: FileRecord(name, writer.size, writer.digest.hexdigest()),
-                                         **{csv_names[oid]: FileRecord(csv_names[oid], part.unit_bytes, part.sha256)
-                                            for oid, part in csv_parts.items()}})
+    # The files written in bulk were hashed as they were written: only the small ones are read.
+    written = {TOC_NAME: FileRecord(TOC_NAME, toc.size, toc.sha256),
+               name: FileRecord(name, writer.size, writer.digest.hexdigest()),
+               **{csv_names[oid]: FileRecord(csv_names[oid], part.unit_bytes, part.sha256)
+                  for oid, part in csv_parts.items()}}
+    write_restore_scripts(work, metadata, row_counts, labels, written)
+    metadata.files = file_records(work, exclude={METADATA_NAME}, known=written)
     write_json(work / METADATA_NAME, metadata)
     return BackupResult(work, metadata, row_counts, finished - started, stats.worker_peak_rss_kb), toc
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .artifacts import Metadata, file_records
+from .artifacts import FileRecord, Metadata, file_records
 from .ddl.quoting import ident
 
 RESTORE = "restore.sh"
@@ -228,8 +228,9 @@ def _write(path: Path, text: str) -> None:
 
 
 def write_restore_scripts(directory: Path, metadata: Metadata, row_counts: dict[str, int],
-                          table_names: dict[str, tuple[str, str]]) -> None:
-    """restore.sh, then restore-full.sh holding the sha256 of every other file but metadata.json."""
+                          table_names: dict[str, tuple[str, str]], known: dict[str, FileRecord] | None = None) -> None:
+    """restore.sh, then restore-full.sh holding the sha256 of every other file but metadata.json
+    (`known`: those of files hashed as they were written, see file_records)."""
     _write(directory / RESTORE, render_restore(metadata))
-    checksums = [(r.name, r.sha256) for r in file_records(directory, exclude={"metadata.json"})]
+    checksums = [(r.name, r.sha256) for r in file_records(directory, exclude={"metadata.json"}, known=known)]
     _write(directory / RESTORE_FULL, render_restore_full(metadata, checksums, row_counts, table_names))
