@@ -255,7 +255,7 @@ def _backup_into(work: Path, stamp: str, options: BackupOptions, lead: Lead, sta
         shutil.rmtree(parts_dir)
         toc = write_toc(work / TOC_NAME, Toc(TOC_FORMAT, options.compression, name, catalog.encoding, items))
     finally:
-        writer.close()  # its last units compressed meanwhile: all in the file before file_records reads it
+        writer.close()  # its last units compressed meanwhile: all in the file, and in its hash, before the manifest
     write_json(work / ROW_COUNTS_NAME, row_counts)
     csv_files = [CsvFile(csv_names[t.oid], qualified_plain(t.schema, t.name), t.schema, t.name, list(t.columns),
                          csv_parts[t.oid].rows) for t in prep.csv_tables]

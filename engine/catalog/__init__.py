@@ -157,12 +157,13 @@ class _TableParts(Struct):
     rules: list[Rule]
     foreign_tables: list[ForeignTable]
     foreign_keys_later: dict[int, str]  # constraint oid -> makings: read_constraints
-    comments: Comments  # on the objects whose oids the range covers, its columns' left out
+    comments: Comments  # on the relations and constraints whose oids the range covers
 
 
 def _read_parts(conn: psycopg.Connection, parts: Parts, rules: DeparseRules) -> _TableParts:
     comments = read_comments(conn, parts)
-    relations, columns = {row[0]: row for row in read_relations(conn, parts)}, read_columns(conn, parts, comments.columns)
+    relations = {row[0]: row for row in read_relations(conn, parts)}
+    columns = read_columns(conn, parts, comments.columns)
     comments.columns = {}  # in the columns now
     names = {oid: (row[1], row[2]) for oid, row in relations.items()}
     constraints, foreign_keys_later = read_constraints(conn, parts, names, columns, rules)

@@ -9,10 +9,10 @@ from .filters import Parts
 
 # Comments are few where these objects are 10^5: a probe of pg_description for each one was a
 # third of the columns' query; for the relations, constraints and indexes of a range of 1,667
-# tables, 2 ms of 7, 2 of 8 and 1.5-2 of 13-16 (10^4 tables: some 0.035 s of server CPU).
-# So each oid range reads the comments on the relations and constraints whose
-# oids it covers: a column's are its table's; an index's or a constraint's oid may fall in another
-# range than its table's, so those are matched once every range is read (read_catalog).
+# tables, 2 ms of 7, 2 of 8 and 1.5-2 of 13-16 (10^4 tables: some 0.035 s of server CPU). So
+# each oid range reads the comments on the relations and constraints whose oids it covers: a
+# column's are its table's; an index's or a constraint's oid may fall in another range than its
+# table's, so those are matched once every range is read (read_catalog).
 COMMENTS = """
 SELECT objoid, classoid = 'pg_catalog.pg_constraint'::pg_catalog.regclass, objsubid, description
 FROM pg_catalog.pg_description
