@@ -253,9 +253,10 @@ def run() -> None:
     gc.freeze()
     if code == 0 and _nothing_left_running():
         try:
-            sys.stdout.flush()
-            sys.stderr.flush()
-        except OSError:  # e.g. a closed pipe: the usual exit reports it
+            for stream in (sys.stdout, sys.stderr):
+                if stream is not None:  # None: started with that descriptor closed
+                    stream.flush()
+        except (OSError, ValueError):  # a broken pipe, a closed file: the usual exit deals with it
             pass
         else:
             os._exit(0)

@@ -136,6 +136,20 @@ def test_the_command_as_a_process_leaves_its_records_to_the_exit(sample, tmp_pat
     assert cli._LEFT_TO_EXIT is None
 
 
+@pytest.mark.parametrize("redirect", [">&-", "2>&-", ">&- 2>&-"])
+def test_the_command_ends_cleanly_with_its_output_closed(tmp_path, redirect):
+    """The command's quick exit flushes its output first; started with stdout or stderr closed
+    (Python then has no stream there), it still succeeds, without a traceback."""
+    out, status = tmp_path / "backups", tmp_path / "status"
+    out.mkdir()
+    done = subprocess.run(["sh", "-c", f'"$0" -m engine list -o "$1" {redirect}; echo "$?" > "$2"',
+                           sys.executable, str(out), str(status)],
+                          cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                          capture_output=True, text=True, timeout=60, check=True)
+    assert status.read_text().strip() == "0"
+    assert "Traceback" not in done.stderr
+
+
 def test_dry_run_writes_nothing_and_shows_the_plan(sample, tmp_path, capsys):
     out = tmp_path / "out"
     code, stdout, _ = run_cli(["backup", "-d", sample, "-o", str(out), "--prod", "--no-auth", "--dry-run"], capsys)
