@@ -24,6 +24,22 @@ class FileRecord(msgspec.Struct, frozen=True):
     sha256: str
 
 
+class HashedWriter:
+    """Writes through to a binary file, keeping the size and sha256 of what went in: the
+    manifest's record of a file written in bulk, without reading it back."""
+
+    def __init__(self, file):
+        self.file, self.size, self.digest = file, 0, hashlib.sha256()
+
+    def write(self, data) -> None:
+        self.file.write(data)
+        self.digest.update(data)
+        self.size += len(data)
+
+    def record(self, name: str) -> FileRecord:
+        return FileRecord(name, self.size, self.digest.hexdigest())
+
+
 class Inclusion(msgspec.Struct, frozen=True):
     """The seed's flags, under the seed's names."""
 

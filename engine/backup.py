@@ -272,7 +272,7 @@ def _backup_into(work: Path, stamp: str, options: BackupOptions, lead: Lead, sta
     labels = {qualified_plain(t.schema, t.name): (t.schema, t.name) for t in prep.data_tables}
     # The files written in bulk were hashed as they were written: only the small ones are read.
     written = {TOC_NAME: FileRecord(TOC_NAME, toc.size, toc.sha256),
-               name: FileRecord(name, writer.size, writer.digest.hexdigest()),
+               name: writer.out.record(name),
                **{csv_names[oid]: FileRecord(csv_names[oid], part.unit_bytes, part.sha256)
                   for oid, part in csv_parts.items()}}
     write_restore_scripts(work, metadata, row_counts, labels, written)

@@ -9,7 +9,6 @@ each table's COPY block sits in the compressed file, so that blocks can be resto
 from __future__ import annotations
 
 import functools
-import hashlib
 import secrets
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -18,7 +17,7 @@ from typing import BinaryIO, Iterator
 
 import msgspec
 
-from .artifacts import sha256_file
+from .artifacts import HashedWriter, sha256_file
 from .codecs import compress_unit, decompress_units, open_reader
 from .config import Compression
 from .ddl.quoting import comment_safe, ident
@@ -109,8 +108,7 @@ class ScriptWriter:
                  owners: bool = True):
         self.path, self.compression, self.encoding = path, compression, encoding
         self.file: BinaryIO = open(path, "xb")
-        # Size and sha256 of every byte written: the manifest's, without reading the file back.
-        self.size, self.digest = 0, hashlib.sha256()
+        self.out = HashedWriter(self.file)  # every write goes through it: the manifest's record
         self.items: list[TocItem] = []
         self.ids: dict[str, int] = {}  # entry key -> its item's id
         self.raw_pos = 0
@@ -153,12 +151,7 @@ class ScriptWriter:
             self._queued.append(self._units.submit(self._write_unit, data))
 
     def _write_unit(self, data: bytes) -> None:
-        self._put(compress_unit(self.compression, data))
-
-    def _put(self, data) -> None:
-        self.file.write(data)
-        self.digest.update(data)
-        self.size += len(data)
+        self.out.write(compress_unit(self.compression, data))
 
     def _written(self) -> None:
         """Every unit so far in the file: before writing to it here, or closing it."""
@@ -225,17 +218,17 @@ class ScriptWriter:
         label = comment_safe(f"-- TABLE DATA: {entry.schema}.{entry.name}") + "\n"
         header = (label + entry.sql).encode(self.codec)
         unit_offset = self.file.tell()
-        self._put(compress_unit(self.compression, header))
+        self.out.write(compress_unit(self.compression, header))
         raw = 0
         rows = 0
         for part in parts:
             with open(part.path, "rb") as src:
                 while chunk := src.read(1 << 20):
-                    self._put(chunk)
+                    self.out.write(chunk)
             raw += part.raw_bytes
             rows += part.rows
         trailer = COPY_TRAILER + b"\n"
-        self._put(compress_unit(self.compression, trailer))
+        self.out.write(compress_unit(self.compression, trailer))
         self.ids[entry.key] = len(self.items)
         item = self._item(len(header) + raw + len(trailer), key=entry.key, kind=entry.kind, section=entry.section,
                           schema=entry.schema, name=entry.name, owner=entry.owner, deps=self._dep_ids(entry),
@@ -298,25 +291,20 @@ def write_toc(path: Path, toc: Toc) -> WrittenToc:
     faults in a new process, and hashing it meant reading the file back."""
     encoder = msgspec.json.Encoder()
     head = encoder.encode(msgspec.structs.replace(toc, items=[]))  # ...,"items":[]}
-    digest, size, buffer = hashlib.sha256(), 0, bytearray()
+    buffer = bytearray()
     with open(path, "xb") as f:
-        def put(data) -> None:
-            nonlocal size
-            f.write(data)
-            digest.update(data)
-            size += len(data)
-
+        out = HashedWriter(f)
         if not toc.items:
-            put(head)
+            out.write(head)
         else:
-            put(memoryview(head)[:-3])
+            out.write(memoryview(head)[:-3])
             for start in range(0, len(toc.items), TOC_BATCH):
                 encoder.encode_into(toc.items[start:start + TOC_BATCH], buffer)  # [item,...]
                 if start:
                     buffer[0] = ord(",")
-                put(memoryview(buffer)[:-1])
-            put(b"]}")
-    return WrittenToc(toc, size, digest.hexdigest())
+                out.write(memoryview(buffer)[:-1])
+            out.write(b"]}")
+    return WrittenToc(toc, out.size, out.digest.hexdigest())
 
 
 class _TocItemV1(TocItem, gc=False):

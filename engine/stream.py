@@ -11,7 +11,6 @@ once instead of waiting for their current COPY to end.
 
 from __future__ import annotations
 
-import hashlib
 import multiprocessing
 import os
 import queue
@@ -25,6 +24,7 @@ import msgspec
 import psycopg
 from psycopg import pq, sql
 
+from .artifacts import HashedWriter
 from .codecs import unit_compressor
 from .config import Compression
 from .errors import BackupError
@@ -114,11 +114,12 @@ def run_copy(conn: psycopg.Connection, task: CopyTask, compression: Compression)
     if task.format != "text":
         compression = Compression("none", 0)
     raw = 0
-    digest = hashlib.sha256() if task.format == "csv" else None  # a file of the backup's own
     with open(task.path, "xb") as out:
+        # A CSV file is a file of the backup's own: hashed as written, for the manifest.
+        hashed = HashedWriter(out) if task.format == "csv" else None
         work: queue.Queue = queue.Queue(QUEUE_DEPTH)
         failure: list[BaseException] = []
-        writer = threading.Thread(target=_compress_to, args=(work, out, compression, failure, digest), daemon=True)
+        writer = threading.Thread(target=_compress_to, args=(work, hashed or out, compression, failure), daemon=True)
         writer.start()
         try:
             raw = _read_copy(pgconn, work)
@@ -135,7 +136,7 @@ def run_copy(conn: psycopg.Connection, task: CopyTask, compression: Compression)
     rows = int(res.command_tuples or 0)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return TaskResult(task.table_oid, task.part, task.format,
-                      Part(task.path, rows, raw, unit_bytes, digest.hexdigest() if digest else ""), peak)
+                      Part(task.path, rows, raw, unit_bytes, hashed.digest.hexdigest() if hashed else ""), peak)
 
 
 def _read_copy(pgconn, work: queue.Queue) -> int:
@@ -170,25 +171,18 @@ def _read_copy(pgconn, work: queue.Queue) -> int:
     return raw
 
 
-def _compress_to(work: queue.Queue, out, compression: Compression, failure: list, digest=None) -> None:
-    """Compress and write until the None sentinel; on error keep draining so the reader never blocks.
-    `digest`: a hash to update with every byte written."""
+def _compress_to(work: queue.Queue, out, compression: Compression, failure: list) -> None:
+    """Compress and write until the None sentinel; on error keep draining so the reader never blocks."""
     comp = unit_compressor(compression)
-
-    def write(data: bytes) -> None:
-        out.write(data)
-        if digest is not None:
-            digest.update(data)
-
     while (chunk := work.get()) is not None:
         if failure:
             continue
         try:
-            write(comp.compress(chunk))
+            out.write(comp.compress(chunk))
         except Exception as exc:  # noqa: BLE001 - reported by the reader thread
             failure.append(exc)
     if not failure:
-        write(comp.flush())
+        out.write(comp.flush())
 
 
 def lock_statement(task: CopyTask, conn: psycopg.Connection) -> bytes:
